@@ -1,0 +1,93 @@
+#include "app/cli.hpp"
+
+#include "app/logging.hpp"
+#include "config/config.hpp"
+#include "proxy/proxy.hpp"
+
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <iostream>
+
+namespace mcproxy::app {
+
+namespace {
+
+constexpr const char* kDescription =
+    "MCProxy: one MCP endpoint in front of many MCP servers.\n"
+    "Reads a Claude Desktop style config (\"mcpServers\"), starts every server, and serves their\n"
+    "merged tools, prompts and resources over Streamable HTTP.";
+
+constexpr const char* kExamples = R"(
+Examples:
+  mcproxy --config example-config.json
+      serve the servers of example-config.json at http://127.0.0.1:8080/mcp
+  mcproxy -c ~/Library/Application\ Support/Claude/claude_desktop_config.json --port 9000
+      reuse a Claude Desktop config as is
+  mcproxy -c config.json --port 0 --log-level debug
+      pick a free port (printed on start) and log every request
+
+Endpoints:
+  POST/DELETE /mcp   the MCP endpoint (Streamable HTTP)
+  GET /health        JSON state of every backend
+
+Documentation: README.md (configuration reference) and docs/MIDDLEWARE.md.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli(kDescription, "mcproxy");
+  cli.footer(kExamples);
+  std::string config_path;
+  std::optional<std::string> host;
+  std::optional<int> port;
+  std::string log_level = "info";
+  std::string log_format = "auto";
+  cli.add_option("-c,--config", config_path, "Configuration file (JSON)")->required();
+  cli.add_option("--host", host, "Address to listen on (default 127.0.0.1; overrides httpServer.host)");
+  cli.add_option("-p,--port", port, "Port to listen on, 0 for any free port (default 8080; overrides "
+                                    "httpServer.port)")
+      ->check(CLI::Range(0, 65535));
+  cli.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  cli.add_option("--log-format", log_format,
+                 "text, json (one JSON object per line) or auto (text; colours on a terminal)")
+      ->check(CLI::IsMember({"auto", "text", "json"}))
+      ->capture_default_str();
+  cli.set_version_flag("-V,--version", std::string("mcproxy ") + MCPROXY_VERSION);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  setup_logging(log_level, log_format);
+
+  config::Config config;
+  try {
+    config = config::load_config_file(config_path);
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "mcproxy: %s\n", e.what());
+    return 2;
+  }
+  if (host) config.http.host = *host;
+  if (port) config.http.port = static_cast<unsigned short>(*port);
+  for (auto& w : config.warnings) spdlog::warn("{}: {}", config_path, w);
+
+  try {
+    return proxy::run_proxy(std::move(config));
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace mcproxy::app

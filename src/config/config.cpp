@@ -1,0 +1,251 @@
+#include "config/config.hpp"
+
+#include "config/json_reader.hpp"
+
+#include <boost/json.hpp>
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace mcproxy::config {
+
+namespace {
+
+std::string join_lines(const std::string& source, const std::vector<std::string>& problems) {
+  std::string out = fmt::format("invalid configuration in {}:", source);
+  for (auto& p : problems) out += "\n  - " + p;
+  return out;
+}
+
+std::chrono::milliseconds read_ms(JsonReader& r, const json::object& obj, std::string_view key,
+                                  const std::string& path, std::chrono::milliseconds fallback) {
+  auto* v = obj.if_contains(key);
+  if (!v) return fallback;
+  auto n = r.integer(*v, child_path(path, key), 1, 24LL * 3600 * 1000);
+  return n ? std::chrono::milliseconds(*n) : fallback;
+}
+
+void read_server(JsonReader& r, const std::string& name, const json::value& value,
+                 const std::string& path, std::vector<ServerConfig>& out) {
+  auto* obj = r.object(value, path);
+  if (!obj) return;
+  r.check_keys(*obj, path,
+               {"command", "args", "env", "cwd", "url", "type", "transport", "headers",
+                "disabled", "startupTimeoutMs", "requestTimeoutMs", "maxMessageBytes"});
+  ServerConfig s;
+  s.name = name;
+  if (name.empty()) r.error(path, "a server name must not be empty");
+
+  if (auto* v = obj->if_contains("disabled")) s.disabled = r.boolean(*v, child_path(path, "disabled")).value_or(false);
+
+  auto* command = obj->if_contains("command");
+  auto* url = obj->if_contains("url");
+  if (command && url) {
+    r.error(path, "expected either \"command\" (a local stdio server) or \"url\" (a remote "
+                  "server), found both");
+  } else if (!command && !url) {
+    r.error(path, "expected \"command\" (a local stdio server) or \"url\" (a remote server), "
+                  "found neither");
+  }
+
+  std::string type;
+  for (auto key : {"type", "transport"}) {
+    if (auto* v = obj->if_contains(key)) {
+      if (auto t = r.string(*v, child_path(path, key))) type = *t;
+    }
+  }
+  if (command) {
+    if (!type.empty() && type != "stdio") {
+      r.error(child_path(path, "type"),
+              fmt::format("expected \"stdio\" for a server with \"command\", found \"{}\"", type));
+    }
+    s.transport = ServerTransport::stdio;
+    if (auto c = r.string(*command, child_path(path, "command"))) {
+      if (c->empty()) r.error(child_path(path, "command"), "expected a program to run, found \"\"");
+      s.command = std::move(*c);
+    }
+    if (auto* v = obj->if_contains("args")) {
+      if (auto a = r.string_array(*v, child_path(path, "args"))) s.args = std::move(*a);
+    }
+    if (auto* v = obj->if_contains("cwd")) {
+      if (auto c = r.string(*v, child_path(path, "cwd"))) s.cwd = std::move(*c);
+    }
+    if (auto* v = obj->if_contains("env")) {
+      std::string env_path = child_path(path, "env");
+      if (auto* env = r.object(*v, env_path)) {
+        for (auto& [k, ev] : *env) {
+          if (auto sv = r.string(ev, child_path(env_path, k))) s.env.emplace_back(k, std::move(*sv));
+        }
+      }
+    }
+  } else if (url) {
+    if (auto u = r.string(*url, child_path(path, "url"))) s.url = std::move(*u);
+    if (type.empty() || type == "auto") s.transport = ServerTransport::auto_detect;
+    else if (type == "http" || type == "streamable-http" || type == "streamableHttp")
+      s.transport = ServerTransport::streamable_http;
+    else if (type == "sse") s.transport = ServerTransport::sse;
+    else
+      r.error(child_path(path, "type"),
+              fmt::format("expected \"streamable-http\", \"sse\" or \"auto\", found \"{}\"", type));
+  }
+  s.startup_timeout = read_ms(r, *obj, "startupTimeoutMs", path, s.startup_timeout);
+  s.request_timeout = read_ms(r, *obj, "requestTimeoutMs", path, s.request_timeout);
+  if (auto* v = obj->if_contains("maxMessageBytes")) {
+    if (auto n = r.integer(*v, child_path(path, "maxMessageBytes"), 1024, 1LL << 32))
+      s.max_message_bytes = static_cast<std::size_t>(*n);
+  }
+  out.push_back(std::move(s));
+}
+
+void read_http(JsonReader& r, const json::value& value, HttpServerConfig& http) {
+  const std::string path = "httpServer";
+  auto* obj = r.object(value, path);
+  if (!obj) return;
+  r.check_keys(*obj, path,
+               {"host", "port", "path", "maxBodyBytes", "maxSessions", "sessionIdleTimeoutSeconds",
+                "allowedOrigins", "allowedHosts", "middleware"});
+  if (auto* v = obj->if_contains("host")) {
+    if (auto s = r.string(*v, child_path(path, "host"))) http.host = *s;
+  }
+  if (auto* v = obj->if_contains("port")) {
+    if (auto n = r.integer(*v, child_path(path, "port"), 0, 65535))
+      http.port = static_cast<unsigned short>(*n);
+  }
+  if (auto* v = obj->if_contains("path")) {
+    if (auto s = r.string(*v, child_path(path, "path"))) {
+      if (s->empty() || s->front() != '/')
+        r.error(child_path(path, "path"), fmt::format("expected a path starting with \"/\", found \"{}\"", *s));
+      else http.path = *s;
+    }
+  }
+  if (auto* v = obj->if_contains("maxBodyBytes")) {
+    if (auto n = r.integer(*v, child_path(path, "maxBodyBytes"), 1024, 1LL << 32))
+      http.max_body_bytes = static_cast<std::size_t>(*n);
+  }
+  if (auto* v = obj->if_contains("maxSessions")) {
+    if (auto n = r.integer(*v, child_path(path, "maxSessions"), 1, 1'000'000))
+      http.max_sessions = static_cast<std::size_t>(*n);
+  }
+  if (auto* v = obj->if_contains("sessionIdleTimeoutSeconds")) {
+    if (auto n = r.integer(*v, child_path(path, "sessionIdleTimeoutSeconds"), 1, 30LL * 86400))
+      http.session_idle_timeout = std::chrono::seconds(*n);
+  }
+  if (auto* v = obj->if_contains("allowedOrigins")) {
+    if (auto a = r.string_array(*v, child_path(path, "allowedOrigins"))) http.allowed_origins = *a;
+  }
+  if (auto* v = obj->if_contains("allowedHosts")) {
+    if (auto a = r.string_array(*v, child_path(path, "allowedHosts"))) http.allowed_hosts = *a;
+  }
+  if (obj->contains("middleware")) {
+    r.warning(child_path(path, "middleware"), "middleware is not available in this version yet; ignored");
+  }
+}
+
+void read_naming(JsonReader& r, const json::value& value, NamingConfig& naming) {
+  const std::string path = "naming";
+  auto* obj = r.object(value, path);
+  if (!obj) return;
+  r.check_keys(*obj, path, {"prefix", "separator"});
+  if (auto* v = obj->if_contains("prefix")) {
+    if (auto s = r.string(*v, child_path(path, "prefix"))) {
+      if (*s == "always") naming.mode = PrefixMode::always;
+      else if (*s == "on-conflict") naming.mode = PrefixMode::on_conflict;
+      else if (*s == "never") naming.mode = PrefixMode::never;
+      else
+        r.error(child_path(path, "prefix"),
+                fmt::format("expected \"always\", \"on-conflict\" or \"never\", found \"{}\"", *s));
+    }
+  }
+  if (auto* v = obj->if_contains("separator")) {
+    if (auto s = r.string(*v, child_path(path, "separator"))) {
+      bool ok = !s->empty() && s->size() <= 4 &&
+                s->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+                    std::string::npos;
+      if (!ok)
+        r.error(child_path(path, "separator"),
+                fmt::format("expected 1 to 4 characters of [A-Za-z0-9_.-], found \"{}\"", *s));
+      else naming.separator = *s;
+    }
+  }
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::string source, std::vector<std::string> problems)
+    : std::runtime_error(join_lines(source, problems)), problems_(std::move(problems)) {}
+
+std::string_view to_string(ServerTransport t) noexcept {
+  switch (t) {
+    case ServerTransport::stdio: return "stdio";
+    case ServerTransport::streamable_http: return "streamable-http";
+    case ServerTransport::sse: return "sse";
+    case ServerTransport::auto_detect: return "auto";
+  }
+  return "?";
+}
+
+std::string_view to_string(PrefixMode m) noexcept {
+  switch (m) {
+    case PrefixMode::always: return "always";
+    case PrefixMode::on_conflict: return "on-conflict";
+    case PrefixMode::never: return "never";
+  }
+  return "?";
+}
+
+Config parse_config(const json::value& document, std::string source) {
+  JsonReader r;
+  Config config;
+  config.source = source;
+  if (auto* root = r.object(document, "")) {
+    r.check_keys(*root, "", {"mcpServers", "servers", "httpServer", "naming", "$schema", "inputs"});
+    // Claude Desktop and Cursor write "mcpServers"; VS Code's mcp.json writes "servers".
+    const char* servers_key = root->contains("mcpServers") ? "mcpServers" : "servers";
+    if (auto* servers = root->if_contains(servers_key)) {
+      if (auto* obj = r.object(*servers, servers_key)) {
+        for (auto& [name, value] : *obj)
+          read_server(r, name, value, child_path(servers_key, name), config.servers);
+        if (obj->empty()) r.error(servers_key, "expected at least one server, found none");
+      }
+    } else {
+      r.error("", "expected a \"mcpServers\" object naming the MCP servers to proxy, found none");
+    }
+    if (auto* v = root->if_contains("httpServer")) read_http(r, *v, config.http);
+    if (auto* v = root->if_contains("naming")) read_naming(r, *v, config.naming);
+  }
+  if (!r.errors().empty()) throw ConfigError(source, r.errors());
+  config.warnings = r.warnings();
+  return config;
+}
+
+Config load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ConfigError(path, {fmt::format("cannot open the file: {} (pass --config FILE; "
+                                         "example-config.json shows the format)",
+                                         std::strerror(errno))});
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+
+  json::stream_parser parser;
+  boost::system::error_code ec;
+  std::size_t consumed = parser.write(text.data(), text.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i < consumed && i < text.size(); ++i) {
+      if (text[i] == '\n') ++line, column = 1;
+      else ++column;
+    }
+    throw ConfigError(path, {fmt::format("line {}, column {}: not valid JSON ({})", line, column,
+                                         ec.message())});
+  }
+  return parse_config(parser.release(), path);
+}
+
+}  // namespace mcproxy::config

@@ -1,0 +1,80 @@
+#pragma once
+// The proxy's configuration: a Claude Desktop `mcpServers` file works unchanged; MCProxy's own
+// settings live beside it (`httpServer`, `naming`). Loading validates everything before anything
+// starts and reports every problem at once, each with its JSON path.
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mcproxy::config {
+
+enum class ServerTransport { stdio, streamable_http, sse, auto_detect };
+
+struct ServerConfig {
+  std::string name;
+  ServerTransport transport = ServerTransport::stdio;
+  // stdio
+  std::string command;
+  std::vector<std::string> args;
+  std::vector<std::pair<std::string, std::string>> env;  // added to the proxy's environment
+  std::string cwd;
+  // remote (not served yet: reported as unsupported)
+  std::string url;
+  bool disabled = false;
+  std::chrono::milliseconds startup_timeout{60'000};
+  std::chrono::milliseconds request_timeout{60'000};
+  std::size_t max_message_bytes = 64u << 20;
+};
+
+struct HttpServerConfig {
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  std::string path = "/mcp";
+  std::size_t max_body_bytes = 16u << 20;
+  std::size_t max_sessions = 10'000;
+  std::chrono::seconds session_idle_timeout{3600};
+  // Extra values accepted in Origin / Host besides the loopback ones.
+  std::vector<std::string> allowed_origins;
+  std::vector<std::string> allowed_hosts;
+};
+
+enum class PrefixMode { always, on_conflict, never };
+
+struct NamingConfig {
+  PrefixMode mode = PrefixMode::always;
+  std::string separator = "__";
+};
+
+struct Config {
+  std::string source;  // file name, for messages
+  std::vector<ServerConfig> servers;
+  HttpServerConfig http;
+  NamingConfig naming;
+  std::vector<std::string> warnings;  // unknown keys and the like; logged at start
+};
+
+// Every problem found, one per line: "<path>: <what was expected>, found <what>".
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string source, std::vector<std::string> problems);
+  const std::vector<std::string>& problems() const noexcept { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+// Reads and validates a JSON config file. Throws ConfigError.
+Config load_config_file(const std::string& path);
+// Validates an already-parsed document (tests use this). Throws ConfigError.
+Config parse_config(const boost::json::value& document, std::string source = "<config>");
+
+std::string_view to_string(ServerTransport t) noexcept;
+std::string_view to_string(PrefixMode m) noexcept;
+
+}  // namespace mcproxy::config

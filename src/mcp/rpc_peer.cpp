@@ -1,0 +1,155 @@
+#include "mcp/rpc_peer.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+namespace mcproxy::mcp {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+struct RpcPeer::Pending {
+  explicit Pending(asio::any_io_executor ex) : timer(ex) {}
+  asio::steady_timer timer;
+  std::optional<Message> response;
+  bool connection_lost = false;
+};
+
+RpcPeer::RpcPeer(asio::any_io_executor executor, transport::MessageTransport& transport,
+                 std::string name)
+    : executor_(executor), transport_(transport), name_(std::move(name)) {}
+
+void RpcPeer::attach() {
+  std::weak_ptr<RpcPeer> weak = weak_from_this();
+  transport_.on_message = [weak](std::string_view text) {
+    if (auto self = weak.lock()) self->on_message(text);
+  };
+}
+
+awaitable<json::value> RpcPeer::request(std::string_view method, json::object params,
+                                        std::chrono::milliseconds timeout) {
+  if (closed_) {
+    throw McpError(error_code::kBackendUnavailable,
+                   fmt::format("backend '{}' is unavailable: {}", name_, close_reason_),
+                   json::object{{"backend", name_}});
+  }
+  auto self = shared_from_this();  // the frame may outlive the owner at shutdown
+  const std::int64_t id = next_id_++;
+  Pending pending(executor_);
+  pending.timer.expires_after(timeout);
+  pending_.emplace(id, &pending);
+  struct Erase {
+    RpcPeer* self;
+    std::int64_t id;
+    ~Erase() { self->pending_.erase(id); }
+  } erase{this, id};
+
+  transport_.send(json::serialize(make_request(id, method, std::move(params))));
+  auto [ec] = co_await pending.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+
+  if (pending.response) {
+    if (pending.response->kind() == MessageKind::error)
+      throw McpError::from_error_object(pending.response->error());
+    co_return std::move(pending.response->body()["result"]);
+  }
+  if (pending.connection_lost) {
+    throw McpError(error_code::kBackendUnavailable,
+                   fmt::format("backend '{}' became unavailable during '{}': {}", name_, method,
+                               close_reason_),
+                   json::object{{"backend", name_}});
+  }
+  // Timed out, or our caller was cancelled: tell the backend to stop working on it.
+  const bool timed_out = !ec;
+  notify("notifications/cancelled",
+         json::object{{"requestId", id},
+                      {"reason", timed_out ? "timeout" : "cancelled by the client"}});
+  if (timed_out) {
+    throw McpError(error_code::kRequestTimeout,
+                   fmt::format("backend '{}' did not answer '{}' within {} ms (requestTimeoutMs)",
+                               name_, method, timeout.count()),
+                   json::object{{"backend", name_}, {"timeoutMs", timeout.count()}});
+  }
+  throw McpError(error_code::kRequestTimeout, fmt::format("request '{}' was cancelled", method));
+}
+
+void RpcPeer::notify(std::string_view method, json::object params) {
+  if (closed_) return;
+  transport_.send(json::serialize(make_notification(method, std::move(params))));
+}
+
+void RpcPeer::close(std::string reason) {
+  if (closed_) return;
+  closed_ = true;
+  close_reason_ = std::move(reason);
+  for (auto& [id, pending] : pending_) {
+    pending->connection_lost = true;
+    pending->timer.cancel();
+  }
+}
+
+void RpcPeer::on_message(std::string_view text) {
+  std::optional<Message> message;
+  try {
+    message.emplace(parse_message(text));
+  } catch (const ProtocolError& e) {
+    spdlog::warn("[{}] sent something that is not JSON-RPC ({}): {:.200}", name_, e.what(), text);
+    return;
+  }
+  switch (message->kind()) {
+    case MessageKind::result:
+    case MessageKind::error: {
+      const auto& id = message->id();
+      auto it = id.is_int64() ? pending_.find(id.get_int64()) : pending_.end();
+      if (it == pending_.end()) {
+        spdlog::debug("[{}] late or unknown response id {} dropped", name_, json::serialize(id));
+        return;
+      }
+      it->second->response.emplace(std::move(*message));
+      it->second->timer.cancel();
+      return;
+    }
+    case MessageKind::notification:
+      if (on_notification) on_notification(std::move(*message));
+      return;
+    case MessageKind::request:
+      dispatch_request(std::move(*message));
+      return;
+  }
+}
+
+void RpcPeer::dispatch_request(Message message) {
+  json::value id = message.id();
+  if (!on_request) {
+    transport_.send(json::serialize(make_error(id, error_code::kMethodNotFound,
+                                         fmt::format("Method not found: {}", message.method()))));
+    return;
+  }
+  std::weak_ptr<RpcPeer> weak = weak_from_this();
+  asio::co_spawn(
+      executor_,
+      [weak, handler = on_request, message = std::move(message)]() mutable -> awaitable<json::object> {
+        json::value id = message.id();
+        try {
+          json::value result = co_await handler(std::move(message));
+          co_return make_result(std::move(id), std::move(result));
+        } catch (const McpError& e) {
+          co_return make_error(std::move(id), e);
+        } catch (const std::exception& e) {
+          co_return make_error(std::move(id), error_code::kInternalError, e.what());
+        }
+      },
+      [weak](std::exception_ptr, json::object reply) {
+        if (auto self = weak.lock(); self && !self->closed_)
+          self->transport_.send(json::serialize(reply));
+      });
+}
+
+}  // namespace mcproxy::mcp

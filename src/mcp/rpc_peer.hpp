@@ -1,0 +1,63 @@
+#pragma once
+// One JSON-RPC connection seen from the side that sends requests (the proxy toward a backend):
+// numbers outgoing requests, matches responses to them, enforces a deadline per request, and
+// hands incoming requests and notifications to handlers. Transport-agnostic: it only needs a
+// MessageTransport. Cancelling the coroutine that awaits request() (e.g. through a cancellation
+// slot) sends `notifications/cancelled` upstream, as a timeout does.
+
+#include "mcp/jsonrpc.hpp"
+#include "transport/message_transport.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace mcproxy::mcp {
+
+class RpcPeer : public std::enable_shared_from_this<RpcPeer> {
+ public:
+  using RequestHandler = std::function<boost::asio::awaitable<json::value>(Message)>;
+  using NotificationHandler = std::function<void(Message)>;
+
+  RpcPeer(boost::asio::any_io_executor executor, transport::MessageTransport& transport,
+          std::string name);
+
+  // Connects this peer to the transport's message callback.
+  void attach();
+
+  // Sends a request and waits for its result. Throws McpError: the peer's own error unchanged,
+  // kRequestTimeout after `timeout`, kBackendUnavailable if the connection closes first.
+  boost::asio::awaitable<json::value> request(std::string_view method, json::object params,
+                                              std::chrono::milliseconds timeout);
+  void notify(std::string_view method, json::object params = {});
+
+  // Fails every request in flight at once (the connection is gone) and refuses new ones.
+  void close(std::string reason);
+  bool closed() const noexcept { return closed_; }
+  std::size_t in_flight() const noexcept { return pending_.size(); }
+
+  RequestHandler on_request;            // server -> client requests (sampling, roots, ping...)
+  NotificationHandler on_notification;  // server -> client notifications
+
+ private:
+  struct Pending;
+  void on_message(std::string_view text);
+  void dispatch_request(Message message);
+
+  boost::asio::any_io_executor executor_;
+  transport::MessageTransport& transport_;
+  std::string name_;
+  std::int64_t next_id_ = 1;
+  std::unordered_map<std::int64_t, Pending*> pending_;
+  bool closed_ = false;
+  std::string close_reason_;
+};
+
+}  // namespace mcproxy::mcp

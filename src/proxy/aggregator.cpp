@@ -1,0 +1,241 @@
+#include "proxy/aggregator.hpp"
+
+#include "mcp/error.hpp"
+#include "proxy/naming.hpp"
+
+#include <boost/json.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace mcproxy::proxy {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using mcp::McpError;
+namespace ec = mcp::error_code;
+
+namespace {
+
+std::string string_param(const json::object& params, std::string_view key, std::string_view method) {
+  auto* v = params.if_contains(key);
+  if (!v || !v->is_string()) {
+    throw McpError(ec::kInvalidParams,
+                   fmt::format("Invalid params: {} needs \"{}\" as a string", method, key));
+  }
+  return std::string(v->get_string());
+}
+
+}  // namespace
+
+Aggregator::Aggregator(std::vector<std::shared_ptr<Backend>> backends, config::NamingConfig naming)
+    : backends_(std::move(backends)), naming_(std::move(naming)) {}
+
+awaitable<void> Aggregator::refresh() {
+  while (dirty_) {
+    dirty_ = false;
+    for (auto& b : backends_)
+      if (b->up() && !b->lists_loaded()) co_await b->load_lists();
+    rebuild();
+  }
+}
+
+void Aggregator::rebuild() {
+  Catalogue next;
+  // Tools and prompts are renamed; resources and templates keep their URIs.
+  for (auto [kind, routes] : {std::pair{ListKind::tools, &next.tools},
+                              std::pair{ListKind::prompts, &next.prompts}}) {
+    std::vector<NameRequest> requests;
+    std::vector<std::pair<Backend*, const json::object*>> items;
+    for (auto& b : backends_) {
+      if (!b->up()) continue;
+      for (auto& item : b->list(kind)) {
+        auto* name = item.get_object().if_contains("name");
+        if (!name || !name->is_string()) continue;
+        requests.push_back({b->name(), name->get_string()});
+        items.emplace_back(b.get(), &item.get_object());
+      }
+    }
+    auto named = assign_names(requests, naming_.mode, naming_.separator);
+    for (auto& w : named.warnings) spdlog::warn("naming: {}", w);
+    auto& out = next.lists[static_cast<int>(kind)];
+    out.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      json::object copy = *items[i].second;
+      copy["name"] = named.names[i];
+      out.push_back(std::move(copy));
+      routes->emplace(named.names[i], Route{items[i].first, std::string(requests[i].original)});
+    }
+  }
+  for (auto& b : backends_) {
+    if (!b->up()) continue;
+    for (auto& item : b->list(ListKind::resources)) {
+      next.lists[static_cast<int>(ListKind::resources)].push_back(item);
+      if (auto* uri = item.get_object().if_contains("uri"); uri && uri->is_string())
+        next.resources.emplace(uri->get_string(), b.get());
+    }
+    for (auto& item : b->list(ListKind::templates)) {
+      next.lists[static_cast<int>(ListKind::templates)].push_back(item);
+      if (auto* t = item.get_object().if_contains("uriTemplate"); t && t->is_string()) {
+        std::string_view tpl = t->get_string();
+        auto prefix = tpl.substr(0, tpl.find('{'));
+        if (!prefix.empty()) next.template_prefixes.emplace_back(prefix, b.get());
+      }
+    }
+  }
+  std::stable_sort(next.template_prefixes.begin(), next.template_prefixes.end(),
+                   [](auto& a, auto& b) { return a.first.size() > b.first.size(); });
+  catalogue_ = std::move(next);
+}
+
+awaitable<json::value> Aggregator::list(ListKind kind, const json::object& params) {
+  co_await refresh();
+  json::object result;
+  result[list_key(kind)] = catalogue_.lists[static_cast<int>(kind)];
+  co_return result;
+}
+
+const Aggregator::Route* Aggregator::tool_route(const std::string& name) const {
+  auto it = catalogue_.tools.find(name);
+  return it == catalogue_.tools.end() ? nullptr : &it->second;
+}
+
+const Aggregator::Route* Aggregator::prompt_route(const std::string& name) const {
+  auto it = catalogue_.prompts.find(name);
+  return it == catalogue_.prompts.end() ? nullptr : &it->second;
+}
+
+awaitable<json::value> Aggregator::call_tool(json::object params) {
+  co_await refresh();
+  auto name = string_param(params, "name", "tools/call");
+  auto* route = tool_route(name);
+  if (!route) throw McpError(ec::kInvalidParams, fmt::format("Unknown tool: {}", name));
+  params["name"] = route->original;
+  co_return co_await route->backend->request("tools/call", std::move(params));
+}
+
+awaitable<json::value> Aggregator::get_prompt(json::object params) {
+  co_await refresh();
+  auto name = string_param(params, "name", "prompts/get");
+  auto* route = prompt_route(name);
+  if (!route) throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", name));
+  params["name"] = route->original;
+  co_return co_await route->backend->request("prompts/get", std::move(params));
+}
+
+std::vector<Backend*> Aggregator::resource_candidates(std::string_view uri) const {
+  if (auto it = catalogue_.resources.find(std::string(uri)); it != catalogue_.resources.end())
+    return {it->second};
+  for (auto& [prefix, owner] : catalogue_.template_prefixes)
+    if (uri.starts_with(prefix)) return {owner};
+  // Not listed anywhere (e.g. a resource_link): ask each backend that serves resources.
+  std::vector<Backend*> all;
+  for (auto& b : backends_)
+    if (b->up() && b->has_capability("resources")) all.push_back(b.get());
+  return all;
+}
+
+awaitable<json::value> Aggregator::route_by_uri(std::string_view method, json::object params,
+                                               std::string_view uri) {
+  auto candidates = resource_candidates(uri);
+  if (candidates.empty()) {
+    throw McpError(ec::kResourceNotFound, fmt::format("Resource not found: {}", uri),
+                   json::object{{"uri", uri}});
+  }
+  std::optional<McpError> last;
+  for (auto* b : candidates) {
+    try {
+      co_return co_await b->request(method, params);
+    } catch (const McpError& e) {
+      // Only "not mine" moves on to the next candidate; any other error is the answer.
+      if (candidates.size() == 1 ||
+          (e.code() != ec::kResourceNotFound && e.code() != ec::kInvalidParams))
+        throw;
+      last = e;
+    }
+  }
+  throw *last;
+}
+
+awaitable<json::value> Aggregator::read_resource(json::object params) {
+  co_await refresh();
+  auto uri = string_param(params, "uri", "resources/read");
+  co_return co_await route_by_uri("resources/read", std::move(params), uri);
+}
+
+awaitable<json::value> Aggregator::subscribe(std::string_view method, json::object params) {
+  co_await refresh();
+  auto uri = string_param(params, "uri", method);
+  co_return co_await route_by_uri(method, std::move(params), uri);
+}
+
+awaitable<json::value> Aggregator::complete(json::object params) {
+  co_await refresh();
+  auto* ref = params.if_contains("ref");
+  if (!ref || !ref->is_object())
+    throw McpError(ec::kInvalidParams, "Invalid params: completion/complete needs \"ref\"");
+  auto& r = ref->get_object();
+  auto type = string_param(r, "type", "completion/complete ref");
+  if (type == "ref/prompt") {
+    auto name = string_param(r, "name", "completion/complete ref");
+    auto* route = prompt_route(name);
+    if (!route) throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", name));
+    params["ref"].get_object()["name"] = route->original;
+    co_return co_await route->backend->request("completion/complete", std::move(params));
+  }
+  if (type == "ref/resource") {
+    auto uri = string_param(r, "uri", "completion/complete ref");
+    co_return co_await route_by_uri("completion/complete", std::move(params), uri);
+  }
+  throw McpError(ec::kInvalidParams, fmt::format("Unknown completion reference type: {}", type));
+}
+
+awaitable<json::value> Aggregator::set_log_level(json::object params) {
+  string_param(params, "level", "logging/setLevel");
+  for (auto& b : backends_) {
+    if (!b->up() || !b->has_capability("logging")) continue;
+    try {
+      co_await b->request("logging/setLevel", params);
+    } catch (const McpError& e) {
+      spdlog::warn("[{}] logging/setLevel failed: {}", b->name(), e.what());
+    }
+  }
+  co_return json::object{};
+}
+
+json::object Aggregator::server_capabilities() const {
+  json::object caps;
+  caps["tools"] = json::object{{"listChanged", true}};
+  bool prompts = false, resources = false, subscribe = false, logging = false, completions = false;
+  for (auto& b : backends_) {
+    if (!b->up()) continue;
+    prompts |= b->has_capability("prompts");
+    logging |= b->has_capability("logging");
+    completions |= b->has_capability("completions");
+    if (auto* r = b->capabilities().if_contains("resources"); r && r->is_object()) {
+      resources = true;
+      if (auto* s = r->get_object().if_contains("subscribe"); s && s->is_bool() && s->get_bool())
+        subscribe = true;
+    }
+  }
+  if (prompts) caps["prompts"] = json::object{{"listChanged", true}};
+  if (resources) caps["resources"] = json::object{{"subscribe", subscribe}, {"listChanged", true}};
+  if (logging) caps["logging"] = json::object{};
+  if (completions) caps["completions"] = json::object{};
+  return caps;
+}
+
+std::string Aggregator::instructions() const {
+  std::string out;
+  for (auto& b : backends_) {
+    if (!b->up() || b->instructions().empty()) continue;
+    if (!out.empty()) out += "\n\n";
+    out += fmt::format("## {}\n{}", b->name(), b->instructions());
+  }
+  return out;
+}
+
+}  // namespace mcproxy::proxy

@@ -1,0 +1,73 @@
+#pragma once
+// The merged view of all backends: one catalogue of tools, prompts, resources and templates,
+// renamed by the naming rules, and the routing of each call to the backend that owns the name
+// or URI, with the backend's original name put back. The catalogue is rebuilt only when a
+// backend's contribution changed (it came up, went down, or sent list_changed), so a list
+// request is served from memory.
+
+#include "config/config.hpp"
+#include "proxy/backend.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace mcproxy::proxy {
+
+class Aggregator {
+ public:
+  Aggregator(std::vector<std::shared_ptr<Backend>> backends, config::NamingConfig naming);
+
+  const std::vector<std::shared_ptr<Backend>>& backends() const noexcept { return backends_; }
+
+  // A backend's contribution changed; the next request rebuilds the catalogue.
+  void mark_dirty() noexcept { dirty_ = true; }
+  boost::asio::awaitable<void> refresh();
+
+  // `tools/list` and friends: the whole merged list (pagination comes with pageSize).
+  boost::asio::awaitable<json::value> list(ListKind kind, const json::object& params);
+  boost::asio::awaitable<json::value> call_tool(json::object params);
+  boost::asio::awaitable<json::value> get_prompt(json::object params);
+  boost::asio::awaitable<json::value> read_resource(json::object params);
+  boost::asio::awaitable<json::value> subscribe(std::string_view method, json::object params);
+  boost::asio::awaitable<json::value> complete(json::object params);
+  boost::asio::awaitable<json::value> set_log_level(json::object params);
+
+  // What the proxy offers downstream: the union of what its backends offer.
+  json::object server_capabilities() const;
+  std::string instructions() const;
+
+  // Where a final name leads; for tests and `mcproxy list`.
+  struct Route {
+    Backend* backend;
+    std::string original;
+  };
+  const Route* tool_route(const std::string& name) const;
+  const Route* prompt_route(const std::string& name) const;
+
+ private:
+  struct Catalogue {
+    std::array<json::array, 4> lists;
+    std::unordered_map<std::string, Route> tools;
+    std::unordered_map<std::string, Route> prompts;
+    std::unordered_map<std::string, Backend*> resources;               // exact URI -> owner
+    std::vector<std::pair<std::string, Backend*>> template_prefixes;   // literal prefix -> owner
+  };
+  void rebuild();
+  std::vector<Backend*> resource_candidates(std::string_view uri) const;
+  boost::asio::awaitable<json::value> route_by_uri(std::string_view method, json::object params,
+                                                   std::string_view uri);
+
+  std::vector<std::shared_ptr<Backend>> backends_;
+  config::NamingConfig naming_;
+  Catalogue catalogue_;
+  bool dirty_ = true;
+};
+
+}  // namespace mcproxy::proxy

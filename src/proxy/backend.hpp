@@ -1,0 +1,93 @@
+#pragma once
+// One configured MCP server as the proxy sees it: its transport (a child process today), the
+// MCP client session on top (initialize, then requests), its state for /health, and a cache of
+// its tools, prompts, resources and templates that list_changed invalidates. A backend that
+// fails or dies is reported and left out; it never takes the proxy down.
+
+#include "config/config.hpp"
+#include "mcp/jsonrpc.hpp"
+#include "mcp/rpc_peer.hpp"
+#include "transport/message_transport.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace mcproxy::proxy {
+
+namespace json = boost::json;
+
+enum class BackendState { starting, up, down, failed, disabled };
+std::string_view to_string(BackendState s) noexcept;
+
+enum class ListKind { tools, prompts, resources, templates };
+inline constexpr std::array<ListKind, 4> kAllListKinds = {ListKind::tools, ListKind::prompts,
+                                                          ListKind::resources, ListKind::templates};
+std::string_view list_method(ListKind k) noexcept;    // "tools/list", ...
+std::string_view list_key(ListKind k) noexcept;       // "tools", ..., "resourceTemplates"
+std::string_view list_capability(ListKind k) noexcept;  // "tools", "prompts", "resources"
+
+class Backend : public std::enable_shared_from_this<Backend> {
+ public:
+  Backend(boost::asio::any_io_executor executor, config::ServerConfig config);
+  ~Backend();
+
+  const std::string& name() const noexcept { return config_.name; }
+  const config::ServerConfig& config() const noexcept { return config_; }
+  BackendState state() const noexcept { return state_; }
+  bool up() const noexcept { return state_ == BackendState::up; }
+
+  // Spawns, initializes and loads the lists. Never throws: failure leaves the state `failed`
+  // with last_error() saying why.
+  boost::asio::awaitable<void> start();
+  boost::asio::awaitable<void> stop();
+
+  // Throws McpError: the backend's own error unchanged, or one naming this backend when it is
+  // down or too slow.
+  boost::asio::awaitable<json::value> request(std::string_view method, json::object params);
+  void notify(std::string_view method, json::object params = {});
+
+  const json::object& capabilities() const noexcept { return capabilities_; }
+  bool has_capability(std::string_view name) const noexcept { return capabilities_.contains(name); }
+  const std::string& protocol_version() const noexcept { return protocol_version_; }
+  const std::string& instructions() const noexcept { return instructions_; }
+
+  // Fetches every list that is not cached (all pages). Never throws; a list that cannot be
+  // fetched is logged and treated as empty until the next invalidation.
+  boost::asio::awaitable<void> load_lists();
+  bool lists_loaded() const noexcept;
+  const json::array& list(ListKind kind) const noexcept;
+
+  json::object health() const;
+
+  // Called when what this backend contributes to the catalogue may have changed (it came up,
+  // went down, or sent list_changed).
+  std::function<void(Backend&)> on_catalogue_changed;
+
+ private:
+  void on_closed(std::string reason);
+  void on_notification(mcp::Message message);
+  boost::asio::awaitable<json::value> on_server_request(mcp::Message message);
+  void set_state(BackendState state, std::string error = {});
+
+  boost::asio::any_io_executor executor_;
+  config::ServerConfig config_;
+  BackendState state_ = BackendState::starting;
+  std::string last_error_;
+  std::shared_ptr<transport::MessageTransport> transport_;
+  std::shared_ptr<mcp::RpcPeer> peer_;
+  json::object capabilities_;
+  json::object server_info_;
+  std::string protocol_version_;
+  std::string instructions_;
+  std::array<std::optional<json::array>, 4> lists_;
+  std::chrono::system_clock::time_point state_since_ = std::chrono::system_clock::now();
+};
+
+}  // namespace mcproxy::proxy

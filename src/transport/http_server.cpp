@@ -1,0 +1,249 @@
+#include "transport/http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+namespace mcproxy::transport {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::awaitable;
+using asio::ip::tcp;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+awaitable<void> HttpExchange::respond(HttpResponse response) {
+  responded_ = true;
+  response.version(request_.version());
+  response.keep_alive(keep_alive_ && request_.keep_alive());
+  if (!response.keep_alive()) keep_alive_ = false;
+  response.prepare_payload();
+  stream_.expires_after(std::chrono::seconds(60));
+  auto [ec, n] = co_await http::async_write(stream_, response, kTuple);
+  if (ec) keep_alive_ = false;
+  stream_.expires_never();
+}
+
+awaitable<void> HttpExchange::start_event_stream(HttpResponse headers) {
+  responded_ = true;
+  streaming_ = true;
+  http::response<http::empty_body> res;
+  for (auto& field : headers) res.set(field.name_string(), field.value());
+  res.result(http::status::ok);
+  res.version(request_.version());
+  res.set(http::field::content_type, "text/event-stream");
+  res.set(http::field::cache_control, "no-cache, no-transform");
+  res.set("X-Accel-Buffering", "no");
+  res.keep_alive(keep_alive_ && request_.keep_alive());
+  if (!res.keep_alive()) keep_alive_ = false;
+  res.chunked(true);
+  http::response_serializer<http::empty_body> serializer(res);
+  auto [ec, n] = co_await http::async_write_header(stream_, serializer, kTuple);
+  if (ec) keep_alive_ = false;
+}
+
+awaitable<bool> HttpExchange::send_event(std::string_view sse_text) {
+  if (!keep_alive_ && !streaming_) co_return false;
+  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk(asio::buffer(sse_text)), kTuple);
+  if (ec) {
+    keep_alive_ = false;
+    streaming_ = false;
+    co_return false;
+  }
+  co_return true;
+}
+
+awaitable<void> HttpExchange::end_event_stream() {
+  if (!streaming_) co_return;
+  streaming_ = false;
+  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kTuple);
+  if (ec) keep_alive_ = false;
+}
+
+std::string format_sse_event(std::string_view data, std::string_view id, std::string_view event) {
+  std::string out;
+  out.reserve(data.size() + 32);
+  if (!event.empty()) out.append("event: ").append(event).append("\n");
+  if (!id.empty()) out.append("id: ").append(id).append("\n");
+  // Each line of the payload becomes its own data: line (serialized JSON has none).
+  std::size_t start = 0;
+  do {
+    auto nl = data.find('\n', start);
+    out.append("data: ").append(data.substr(start, nl - start)).append("\n");
+    start = nl == std::string_view::npos ? data.size() + 1 : nl + 1;
+  } while (start <= data.size());
+  out.append("\n");
+  return out;
+}
+
+HttpServer::HttpServer(asio::any_io_executor executor, HttpServerOptions options, HttpHandler handler)
+    : executor_(executor), options_(std::move(options)), handler_(std::move(handler)), acceptor_(executor) {}
+
+void HttpServer::listen() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(options_.host == "localhost" ? "127.0.0.1" : options_.host, ec);
+  if (ec) {
+    throw std::runtime_error(fmt::format("httpServer.host: \"{}\" is not an IP address (use "
+                                         "127.0.0.1, ::1 or 0.0.0.0)",
+                                         options_.host));
+  }
+  tcp::endpoint endpoint(address, options_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}{}", options_.host, options_.port,
+                                         ec.message(),
+                                         ec == asio::error::address_in_use
+                                             ? " (another program uses this port: pick another with --port)"
+                                             : ""));
+  }
+}
+
+void HttpServer::start_accepting() {
+  asio::co_spawn(executor_, [self = shared_from_this()] { return self->accept_loop(); },
+                 [](std::exception_ptr e) {
+                   if (!e) return;
+                   try {
+                     std::rethrow_exception(e);
+                   } catch (const std::exception& ex) {
+                     spdlog::error("HTTP accept loop ended: {}", ex.what());
+                   }
+                 });
+}
+
+tcp::endpoint HttpServer::local_endpoint() const { return acceptor_.local_endpoint(); }
+
+void HttpServer::stop() {
+  stopping_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+awaitable<void> HttpServer::accept_loop() {
+  while (!stopping_) {
+    auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
+    if (ec) {
+      if (stopping_ || ec == asio::error::operation_aborted) break;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(executor_,
+                   [self = shared_from_this(), s = beast::tcp_stream(std::move(socket))]() mutable {
+                     return self->serve(std::move(s));
+                   },
+                   [](std::exception_ptr e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       spdlog::warn("HTTP connection ended with an error: {}", ex.what());
+                     }
+                   });
+  }
+}
+
+namespace {
+
+HttpResponse plain_response(http::status status, std::string body) {
+  HttpResponse res(status, 11);
+  res.set(http::field::content_type, "application/json");
+  res.body() = std::move(body);
+  return res;
+}
+
+// After an early error response, read and discard what the client is still sending (bounded)
+// so that closing the socket does not reset the connection before the client reads our answer.
+awaitable<void> drain_and_close(beast::tcp_stream& stream) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::vector<char> sink(64 * 1024);
+  std::size_t total = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (total < (256u << 20)) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+    if (rec) break;
+    total += n;
+  }
+  stream.socket().close(ec);
+}
+
+}  // namespace
+
+awaitable<void> HttpServer::serve(beast::tcp_stream stream) {
+  ++connections_;
+  struct Count {
+    std::size_t& n;
+    ~Count() { --n; }
+  } count{connections_};
+  beast::flat_buffer buffer;
+  bool first = true;
+  while (!stopping_) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(options_.max_body_bytes);
+    parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    stream.expires_after(first ? options_.read_timeout : options_.idle_timeout);
+    first = false;
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+    if (!ec && !parser.is_done()) {
+      stream.expires_after(options_.read_timeout);
+      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kTuple);
+    }
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::operation_aborted) {
+      break;
+    }
+    if (ec == http::error::body_limit) {
+      auto res = plain_response(
+          http::status::payload_too_large,
+          fmt::format(R"x({{"jsonrpc":"2.0","id":null,"error":{{"code":-32600,"message":"Request body )x"
+                      R"x(exceeds the limit of {} bytes (httpServer.maxBodyBytes)"}}}})x",
+                      options_.max_body_bytes));
+      res.keep_alive(false);
+      res.prepare_payload();
+      stream.expires_after(std::chrono::seconds(10));
+      co_await http::async_write(stream, res, kTuple);
+      co_await drain_and_close(stream);
+      co_return;
+    }
+    if (ec) {
+      auto res = plain_response(http::status::bad_request,
+                                fmt::format(R"({{"error":"malformed HTTP request: {}"}})", ec.message()));
+      res.keep_alive(false);
+      res.prepare_payload();
+      stream.expires_after(std::chrono::seconds(10));
+      co_await http::async_write(stream, res, kTuple);
+      co_await drain_and_close(stream);
+      co_return;
+    }
+    stream.expires_never();
+    HttpRequest request = parser.release();
+    HttpExchange exchange(stream, request);
+    co_await handler_(request, exchange);
+    if (!exchange.responded()) {
+      co_await exchange.respond(plain_response(http::status::internal_server_error,
+                                               R"({"error":"no response was produced"})"));
+    }
+    if (!exchange.keep_alive()) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream.socket().close(ignored);
+}
+
+}  // namespace mcproxy::transport

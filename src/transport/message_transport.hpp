@@ -1,0 +1,33 @@
+#pragma once
+// What an upstream MCP session needs from a transport: send one serialized JSON-RPC message,
+// hear about each message received and about the end of the connection. stdio today; the
+// Streamable HTTP and legacy SSE clients implement the same interface.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace mcproxy::transport {
+
+class MessageTransport {
+ public:
+  virtual ~MessageTransport() = default;
+
+  // Connects or spawns. Throws std::runtime_error with a message a user can act on.
+  virtual boost::asio::awaitable<void> start() = 0;
+  // Queues one message (no trailing newline); never blocks.
+  virtual void send(std::string message) = 0;
+  // Ends the connection gracefully within bounded time; idempotent.
+  virtual boost::asio::awaitable<void> shutdown() = 0;
+  // Human-readable details for /health (e.g. the pid of a child).
+  virtual long pid() const noexcept { return 0; }
+
+  // Set before start(). on_message gets each complete message; on_closed is called once when
+  // the connection ends for any reason other than shutdown(), with a reason for the logs.
+  std::function<void(std::string_view)> on_message;
+  std::function<void(std::string)> on_closed;
+};
+
+}  // namespace mcproxy::transport

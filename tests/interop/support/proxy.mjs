@@ -1,0 +1,218 @@
+// Shared helpers for the interop tests: locate the reference MCP servers installed from npm
+// (tests/package-lock.json), start the MCProxy binary named by $MCPROXY_BIN on a free port,
+// and connect an official TypeScript SDK client to it.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+/** tests/interop/support/ → repository root. */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/** tests/node_modules (populated by `npm ci` in tests/). */
+export const nodeModules = fileURLToPath(new URL('../../node_modules/', import.meta.url));
+
+const LISTENING_RE = /MCProxy listening on (http:\/\/\S+)/;
+const START_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
+
+/** Entry script of an npm package, taken from its package.json `bin` (or `main`). */
+function packageEntry(pkgName) {
+  const dir = path.join(nodeModules, ...pkgName.split('/'));
+  const manifestPath = path.join(dir, 'package.json');
+  if (!fs.existsSync(manifestPath)) {
+    throw new Error(`${pkgName} is not installed: run \`npm ci\` in ${path.dirname(nodeModules)}`);
+  }
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  let rel = typeof manifest.bin === 'string' ? manifest.bin : Object.values(manifest.bin ?? {})[0];
+  rel ??= manifest.main;
+  if (!rel) throw new Error(`${pkgName}: no bin/main entry in package.json`);
+  return path.resolve(dir, rel);
+}
+
+/** Absolute paths of the three reference servers' entry scripts. */
+export function serverPaths() {
+  return {
+    everything: packageEntry('@modelcontextprotocol/server-everything'), // dist/index.js
+    filesystem: packageEntry('@modelcontextprotocol/server-filesystem'), // dist/index.js
+    memory: packageEntry('@modelcontextprotocol/server-memory'), // dist/index.js
+  };
+}
+
+/** The SDK-built stdio echo fixture (support/echo-server.mjs), with a 64 MiB line limit. */
+export const echoFixturePath = fileURLToPath(new URL('./echo-server.mjs', import.meta.url));
+
+/** Proxy config with everything, filesystem (rooted at `dir`) and memory (file in `dir`). */
+export function threeServerConfig(dir) {
+  const p = serverPaths();
+  return {
+    mcpServers: {
+      everything: { command: process.execPath, args: [p.everything] },
+      filesystem: { command: process.execPath, args: [p.filesystem, dir] },
+      memory: {
+        command: process.execPath,
+        args: [p.memory],
+        env: { MEMORY_FILE_PATH: path.join(dir, 'memory.jsonl') },
+      },
+    },
+  };
+}
+
+/** The same three servers as stdio parameters for a direct SDK connection (reference data). */
+export function directServerParams(dir) {
+  const cfg = threeServerConfig(dir).mcpServers;
+  return Object.fromEntries(
+    Object.entries(cfg).map(([name, s]) => [
+      name,
+      { command: s.command, args: s.args, env: { ...process.env, ...(s.env ?? {}) }, stderr: 'pipe' },
+    ]),
+  );
+}
+
+// Every proxy we started and that has not exited yet; killed if the test process exits.
+// Their temp config dirs are removed then too.
+const live = new Set();
+const tempDirs = new Set();
+process.on('exit', () => {
+  for (const proc of live) {
+    try {
+      proc.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Start $MCPROXY_BIN with `config` written to a temp file, on port 0.
+ * Resolves {url, proc, output(), stop()} once the proxy logs "MCProxy listening on <url>".
+ * stop() sends SIGTERM, then SIGKILL after 10 s; it resolves with the exit code
+ * (null if the process ended by a signal, see proc.signalCode).
+ */
+export async function startProxy(config, { extraArgs = [] } = {}) {
+  const bin = process.env.MCPROXY_BIN;
+  if (!bin) throw new Error('MCPROXY_BIN is not set: point it at the built mcproxy executable');
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-cfg-'));
+  const configFile = path.join(tmp, 'config.json');
+  tempDirs.add(tmp);
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+
+  const args = ['--config', configFile, '--port', '0', '--log-level', 'debug', ...extraArgs];
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(proc);
+
+  let out = '';
+  const output = () => out;
+  const exited = new Promise((resolve) => {
+    proc.once('exit', (code) => {
+      live.delete(proc);
+      fs.rmSync(tmp, { recursive: true, force: true });
+      tempDirs.delete(tmp);
+      resolve(code);
+    });
+  });
+
+  const url = await new Promise((resolve, reject) => {
+    let settled = false;
+    let pending = ''; // partial line, so a match split across chunks is still found
+    const finish = (err, value) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk) => {
+      const text = chunk.toString('utf8');
+      out += text;
+      if (settled) return;
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop();
+      for (const line of lines) {
+        const m = LISTENING_RE.exec(line);
+        if (m) return finish(null, m[1]);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.once('error', (err) =>
+      finish(new Error(`cannot start ${bin}: ${err.message}\n--- output ---\n${out}`)),
+    );
+    proc.once('exit', (code, signal) => {
+      // Let the pipes drain (bounded: backends may hold them open) so the error shows all output.
+      const report = () =>
+        finish(
+          new Error(
+            `mcproxy exited (code ${code}, signal ${signal}) before listening\n--- output ---\n${out}`,
+          ),
+        );
+      proc.once('close', report);
+      setTimeout(report, 1000).unref();
+    });
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      finish(
+        new Error(`mcproxy did not log "MCProxy listening on" within ${START_TIMEOUT_MS} ms\n` +
+          `--- output ---\n${out}`),
+      );
+    }, START_TIMEOUT_MS);
+  });
+
+  let stopping;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+      proc.kill('SIGTERM');
+      let timer;
+      const timeout = new Promise((resolve) => {
+        timer = setTimeout(() => {
+          proc.kill('SIGKILL');
+          resolve();
+        }, STOP_GRACE_MS);
+      });
+      await Promise.race([exited, timeout]);
+      clearTimeout(timer);
+      return exited;
+    })();
+    return stopping;
+  };
+
+  return { url, proc, output, stop };
+}
+
+/** An SDK Client connected to `url` over Streamable HTTP. */
+export async function connectClient(url, { name = 'mcproxy-interop', capabilities = {} } = {}) {
+  const client = new Client({ name, version: '0.0.0' }, { capabilities });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+/** An SDK Client connected directly to a server over stdio (reference data for comparisons). */
+export async function connectStdio(params, { name = 'mcproxy-interop-direct' } = {}) {
+  const client = new Client({ name, version: '0.0.0' }, { capabilities: {} });
+  const transport = new StdioClientTransport(params);
+  // Drain the child's stderr so it can never block on a full pipe.
+  transport.stderr?.on('data', () => {});
+  await client.connect(transport);
+  return client;
+}
+
+/** Follow nextCursor through every page of a list method ('tools', 'prompts', 'resources'). */
+export async function listAll(client, kind) {
+  const method = { tools: 'listTools', prompts: 'listPrompts', resources: 'listResources' }[kind];
+  const items = [];
+  let cursor;
+  do {
+    const page = await client[method](cursor === undefined ? undefined : { cursor });
+    items.push(...page[kind]);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
