@@ -94,17 +94,21 @@ process.on('exit', () => {
  * stop() sends SIGTERM, then SIGKILL after 10 s; it resolves with the exit code
  * (null if the process ended by a signal, see proc.signalCode).
  */
-export async function startProxy(config, { extraArgs = [] } = {}) {
+export async function startProxy(config, { extraArgs = [], env = process.env, cwd } = {}) {
   const bin = process.env.MCPROXY_BIN;
   if (!bin) throw new Error('MCPROXY_BIN is not set: point it at the built mcproxy executable');
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-cfg-'));
-  const configFile = path.join(tmp, 'config.json');
   tempDirs.add(tmp);
-  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+  // A string is the path of an existing config file (e.g. example-config.json).
+  let configFile = config;
+  if (typeof config !== 'string') {
+    configFile = path.join(tmp, 'config.json');
+    fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+  }
 
   const args = ['--config', configFile, '--port', '0', '--log-level', 'debug', ...extraArgs];
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd });
   live.add(proc);
 
   let out = '';

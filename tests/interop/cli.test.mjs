@@ -1,0 +1,103 @@
+// The command line as a user meets it: --help and --version, a bad config refused before
+// anything starts (exit 2, every problem with its JSON path), a busy port named clearly, and a
+// backend that cannot start reported while the others serve.
+//
+// Run: MCPROXY_BIN=build/mcproxy node --test tests/interop/cli.test.mjs
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+
+import { connectClient, serverPaths, startProxy } from './support/proxy.mjs';
+
+const bin = process.env.MCPROXY_BIN;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-cli-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function run(args, { timeout = 20_000 } = {}) {
+  return spawnSync(bin, args, { encoding: 'utf8', timeout });
+}
+
+function writeConfig(name, config) {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config));
+  return file;
+}
+
+test('--help explains the options and shows examples', () => {
+  const r = run(['--help']);
+  assert.equal(r.status, 0);
+  for (const word of ['--config', '--port', '--host', '--log-level', 'Examples', '/health'])
+    assert.ok(r.stdout.includes(word), `--help lacks ${word}:\n${r.stdout}`);
+});
+
+test('--version prints the version', () => {
+  const r = run(['--version']);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^mcproxy \d+\.\d+\.\d+/);
+});
+
+test('a config with wrong types is refused with every JSON path, before anything starts', () => {
+  const file = writeConfig('bad.json', {
+    mcpServers: { fs: { command: 'node', args: ['a', 'b', 3] }, broken: { args: [] } },
+    httpServer: { port: 'eighty' },
+  });
+  const r = run(['--config', file]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /mcpServers\.fs\.args\[2\]: expected a string, found number 3/);
+  assert.match(r.stderr, /mcpServers\.broken: expected "command" .* or "url"/);
+  assert.match(r.stderr, /httpServer\.port: expected an integer, found string "eighty"/);
+  assert.doesNotMatch(r.stderr, /listening/);
+});
+
+test('a config that is not JSON names the line and column', () => {
+  const file = writeConfig('syntax.json', '{\n  "mcpServers": {\n    "a": { "command": "x", }\n  }\n}\n');
+  const r = run(['--config', file]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /line 3, column \d+: not valid JSON/);
+});
+
+test('a missing config file says what to do', () => {
+  const r = run(['--config', path.join(tmp, 'nope.json')]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /cannot open the file/);
+});
+
+test('a busy port is reported and nothing is left running', async () => {
+  const blocker = net.createServer();
+  await new Promise((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const { port } = blocker.address();
+  const { everything } = serverPaths();
+  const file = writeConfig('busy.json', { mcpServers: { everything: { command: process.execPath, args: [everything] } } });
+  const r = run(['--config', file, '--port', String(port)]);
+  blocker.close();
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*--port`));
+});
+
+test('a backend whose command does not exist is reported; the others serve', async () => {
+  const { everything } = serverPaths();
+  const proxy = await startProxy({
+    mcpServers: {
+      ghost: { command: 'mcproxy-no-such-command-xyz' },
+      everything: { command: process.execPath, args: [everything] },
+    },
+  });
+  try {
+    assert.match(proxy.output(), /\[ghost\] failed to start: command "mcproxy-no-such-command-xyz" not found in PATH/);
+    const health = await (await fetch(new URL('/health', proxy.url))).json();
+    assert.equal(health.status, 'degraded');
+    const ghost = health.backends.find((b) => b.name === 'ghost');
+    assert.equal(ghost.state, 'failed');
+    assert.match(ghost.lastError, /not found/);
+    const client = await connectClient(proxy.url);
+    const r = await client.callTool({ name: 'everything__echo', arguments: { message: 'still here' } });
+    assert.match(r.content[0].text, /still here/);
+    await client.close();
+  } finally {
+    await proxy.stop();
+  }
+});
