@@ -78,11 +78,12 @@ test('a busy port is reported and nothing is left running', async () => {
   assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*--port`));
 });
 
-test('a backend whose command does not exist is reported; the others serve', async () => {
+test('a backend whose command does not exist, and a url entry (not supported yet), are reported; the others serve', async () => {
   const { everything } = serverPaths();
   const proxy = await startProxy({
     mcpServers: {
       ghost: { command: 'mcproxy-no-such-command-xyz' },
+      remote: { url: 'http://127.0.0.1:9/mcp' },
       everything: { command: process.execPath, args: [everything] },
     },
   });
@@ -93,6 +94,9 @@ test('a backend whose command does not exist is reported; the others serve', asy
     const ghost = health.backends.find((b) => b.name === 'ghost');
     assert.equal(ghost.state, 'failed');
     assert.match(ghost.lastError, /not found/);
+    const remote = health.backends.find((b) => b.name === 'remote');
+    assert.equal(remote.state, 'disabled');
+    assert.match(remote.lastError, /not supported by this version/);
     const client = await connectClient(proxy.url);
     const r = await client.callTool({ name: 'everything__echo', arguments: { message: 'still here' } });
     assert.match(r.content[0].text, /still here/);

@@ -254,6 +254,42 @@ describe('Streamable HTTP endpoint (raw HTTP)', () => {
     assert.ok((await toolsList()).includes('everything__echo'));
   });
 
+  test('a client that accepts only SSE gets the response as a text/event-stream event', async () => {
+    const res = await post(url, rpc('tools/list'), { ...sessionHeaders(), accept: 'text/event-stream' });
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    assert.match(res.text, /^event: message\ndata: \{/m);
+    assert.ok(res.json?.result?.tools?.some((t) => t.name === 'everything__echo'), res.text);
+  });
+
+  test('a request without a session id → 400 naming the header', async () => {
+    const res = await post(url, rpc('tools/list'), { 'mcp-protocol-version': PROTOCOL_VERSION });
+    assert.equal(res.status, 400, res.text);
+    assert.match(res.text, /Mcp-Session-Id/);
+  });
+
+  test('a wrong Content-Type → 415; GET on the endpoint → 405 with Allow', async () => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', accept: 'application/json, text/event-stream', ...sessionHeaders() },
+      body: JSON.stringify(rpc('ping')),
+    });
+    assert.equal(res.status, 415);
+    const get = await fetch(url, { headers: { accept: 'text/event-stream', ...sessionHeaders() } });
+    assert.equal(get.status, 405);
+    assert.match(get.headers.get('allow') ?? '', /POST/);
+  });
+
+  test('a 2025-03-26 batch gets one array of responses; notifications in it get none', async () => {
+    const batch = [rpc('ping'), { jsonrpc: '2.0', method: 'notifications/initialized' }, rpc('nope/nope')];
+    const res = await post(url, JSON.stringify(batch), sessionHeaders());
+    assert.equal(res.status, 200, res.text);
+    const replies = JSON.parse(res.text);
+    assert.equal(replies.length, 2, res.text);
+    assert.deepEqual(replies[0].result, {});
+    assert.equal(replies[1].error.code, -32601);
+  });
+
   test('GET /health → ok, three backends up', async () => {
     const h = await health();
     assert.equal(h.status, 'ok');
