@@ -31,6 +31,8 @@ Examples:
       reuse a Claude Desktop config as is
   mcproxy -c config.json --port 0 --log-level debug
       pick a free port (printed on start) and log every request
+  mcproxy stdio -c config.json
+      speak MCP on stdin/stdout: what Claude Desktop's "command" entries expect
 
 Endpoints:
   POST/DELETE /mcp   the MCP endpoint (Streamable HTTP)
@@ -62,6 +64,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "text", "json"}))
       ->capture_default_str();
   cli.set_version_flag("-V,--version", std::string("mcproxy ") + MCPROXY_VERSION);
+  auto* stdio_command = cli.add_subcommand(
+      "stdio", "Serve MCP on stdin/stdout instead of HTTP (for clients that start their servers "
+               "as processes, e.g. Claude Desktop); logs stay on stderr");
+  stdio_command->fallthrough();
 
   try {
     cli.parse(argc, argv);
@@ -83,7 +89,8 @@ int main(int argc, char** argv) {
   for (auto& w : config.warnings) spdlog::warn("{}: {}", config_path, w);
 
   try {
-    return proxy::run_proxy(std::move(config));
+    return proxy::run_proxy(std::move(config), stdio_command->parsed() ? proxy::Downstream::stdio
+                                                                         : proxy::Downstream::http);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

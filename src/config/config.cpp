@@ -34,7 +34,7 @@ void read_server(JsonReader& r, const std::string& name, const json::value& valu
   if (!obj) return;
   r.check_keys(*obj, path,
                {"command", "args", "env", "cwd", "url", "type", "transport", "headers",
-                "disabled", "startupTimeoutMs", "requestTimeoutMs", "maxMessageBytes"});
+                "disabled", "sessionMode", "startupTimeoutMs", "requestTimeoutMs", "maxMessageBytes"});
   ServerConfig s;
   s.name = name;
   if (name.empty()) r.error(path, "a server name must not be empty");
@@ -52,14 +52,18 @@ void read_server(JsonReader& r, const std::string& name, const json::value& valu
   }
 
   std::string type;
+  std::string type_path = child_path(path, "type");  // where the user wrote it, for messages
   for (auto key : {"type", "transport"}) {
     if (auto* v = obj->if_contains(key)) {
-      if (auto t = r.string(*v, child_path(path, key))) type = *t;
+      if (auto t = r.string(*v, child_path(path, key))) {
+        type = *t;
+        type_path = child_path(path, key);
+      }
     }
   }
   if (command) {
     if (!type.empty() && type != "stdio") {
-      r.error(child_path(path, "type"),
+      r.error(type_path,
               fmt::format("expected \"stdio\" for a server with \"command\", found \"{}\"", type));
     }
     s.transport = ServerTransport::stdio;
@@ -88,8 +92,17 @@ void read_server(JsonReader& r, const std::string& name, const json::value& valu
       s.transport = ServerTransport::streamable_http;
     else if (type == "sse") s.transport = ServerTransport::sse;
     else
-      r.error(child_path(path, "type"),
+      r.error(type_path,
               fmt::format("expected \"streamable-http\", \"sse\" or \"auto\", found \"{}\"", type));
+  }
+  if (auto* v = obj->if_contains("sessionMode")) {
+    if (auto m = r.string(*v, child_path(path, "sessionMode"))) {
+      if (*m == "shared") s.session_mode = SessionMode::shared;
+      else if (*m == "per-client") s.session_mode = SessionMode::per_client;
+      else
+        r.error(child_path(path, "sessionMode"),
+                fmt::format("expected \"shared\" or \"per-client\", found \"{}\"", *m));
+    }
   }
   s.startup_timeout = read_ms(r, *obj, "startupTimeoutMs", path, s.startup_timeout);
   s.request_timeout = read_ms(r, *obj, "requestTimeoutMs", path, s.request_timeout);
@@ -105,7 +118,7 @@ void read_http(JsonReader& r, const json::value& value, HttpServerConfig& http) 
   auto* obj = r.object(value, path);
   if (!obj) return;
   r.check_keys(*obj, path,
-               {"host", "port", "path", "maxBodyBytes", "maxSessions", "sessionIdleTimeoutSeconds",
+               {"host", "port", "path", "maxBodyBytes", "maxSessions", "sessionIdleTimeoutSeconds", "pageSize",
                 "allowedOrigins", "allowedHosts", "middleware"});
   if (auto* v = obj->if_contains("host")) {
     if (auto s = r.string(*v, child_path(path, "host"))) http.host = *s;
@@ -128,6 +141,10 @@ void read_http(JsonReader& r, const json::value& value, HttpServerConfig& http) 
   if (auto* v = obj->if_contains("maxSessions")) {
     if (auto n = r.integer(*v, child_path(path, "maxSessions"), 1, 1'000'000))
       http.max_sessions = static_cast<std::size_t>(*n);
+  }
+  if (auto* v = obj->if_contains("pageSize")) {
+    if (auto n = r.integer(*v, child_path(path, "pageSize"), 0, 100'000))
+      http.page_size = static_cast<std::size_t>(*n);
   }
   if (auto* v = obj->if_contains("sessionIdleTimeoutSeconds")) {
     if (auto n = r.integer(*v, child_path(path, "sessionIdleTimeoutSeconds"), 1, 30LL * 86400))
@@ -174,8 +191,8 @@ void read_naming(JsonReader& r, const json::value& value, NamingConfig& naming) 
 
 }  // namespace
 
-ConfigError::ConfigError(std::string source, std::vector<std::string> problems)
-    : std::runtime_error(join_lines(source, problems)), problems_(std::move(problems)) {}
+ConfigError::ConfigError(std::string source, std::vector<std::string> problems, std::string notes)
+    : std::runtime_error(join_lines(source, problems) + notes), problems_(std::move(problems)) {}
 
 std::string_view to_string(ServerTransport t) noexcept {
   switch (t) {
@@ -185,6 +202,10 @@ std::string_view to_string(ServerTransport t) noexcept {
     case ServerTransport::auto_detect: return "auto";
   }
   return "?";
+}
+
+std::string_view to_string(SessionMode m) noexcept {
+  return m == SessionMode::shared ? "shared" : "per-client";
 }
 
 std::string_view to_string(PrefixMode m) noexcept {
@@ -216,7 +237,12 @@ Config parse_config(const json::value& document, std::string source) {
     if (auto* v = root->if_contains("httpServer")) read_http(r, *v, config.http);
     if (auto* v = root->if_contains("naming")) read_naming(r, *v, config.naming);
   }
-  if (!r.errors().empty()) throw ConfigError(source, r.errors());
+  if (!r.errors().empty()) {
+    // Warnings (e.g. "did you mean \"command\"?") often explain the error: keep them with it.
+    std::string notes;
+    for (auto& w : r.warnings()) notes += "\n  note: " + w;
+    throw ConfigError(source, r.errors(), notes);
+  }
   config.warnings = r.warnings();
   return config;
 }

@@ -15,6 +15,9 @@
 namespace mcproxy::config {
 
 enum class ServerTransport { stdio, streamable_http, sse, auto_detect };
+// shared: one upstream session serves every client (the default); per_client: each downstream
+// session gets its own (its own child process for stdio).
+enum class SessionMode { shared, per_client };
 
 struct ServerConfig {
   std::string name;
@@ -27,6 +30,7 @@ struct ServerConfig {
   // remote (not served yet: reported as unsupported)
   std::string url;
   bool disabled = false;
+  SessionMode session_mode = SessionMode::shared;
   std::chrono::milliseconds startup_timeout{60'000};
   std::chrono::milliseconds request_timeout{60'000};
   std::size_t max_message_bytes = 64u << 20;
@@ -38,6 +42,7 @@ struct HttpServerConfig {
   std::string path = "/mcp";
   std::size_t max_body_bytes = 16u << 20;
   std::size_t max_sessions = 10'000;
+  std::size_t page_size = 0;  // 0: lists are answered in one page
   std::chrono::seconds session_idle_timeout{3600};
   // Extra values accepted in Origin / Host besides the loopback ones.
   std::vector<std::string> allowed_origins;
@@ -62,7 +67,8 @@ struct Config {
 // Every problem found, one per line: "<path>: <what was expected>, found <what>".
 class ConfigError : public std::runtime_error {
  public:
-  ConfigError(std::string source, std::vector<std::string> problems);
+  // `notes` (warnings that may explain the problems) are appended to what().
+  ConfigError(std::string source, std::vector<std::string> problems, std::string notes = {});
   const std::vector<std::string>& problems() const noexcept { return problems_; }
 
  private:
@@ -76,5 +82,6 @@ Config parse_config(const boost::json::value& document, std::string source = "<c
 
 std::string_view to_string(ServerTransport t) noexcept;
 std::string_view to_string(PrefixMode m) noexcept;
+std::string_view to_string(SessionMode m) noexcept;
 
 }  // namespace mcproxy::config

@@ -76,7 +76,9 @@ void JsonReader::warning(std::string path, std::string message) {
 
 void JsonReader::expected(const std::string& path, std::string_view what, const json::value& found) {
   std::string shown;
-  if (found.is_string() || found.is_number() || found.is_bool()) {
+  if (found.is_double()) {
+    shown = fmt::format("number {}", found.get_double());  // 80.5, not Boost.JSON's 8.05E1
+  } else if (found.is_string() || found.is_number() || found.is_bool()) {
     std::string s = json::serialize(found);
     if (s.size() > 40) s = s.substr(0, 37) + "...";
     shown = fmt::format("{} {}", json_kind(found), s);
@@ -114,11 +116,21 @@ std::optional<bool> JsonReader::boolean(const json::value& v, const std::string&
 
 std::optional<std::int64_t> JsonReader::integer(const json::value& v, const std::string& path,
                                                 std::int64_t min, std::int64_t max) {
+  auto out_of_range = [&](std::string_view shown) {
+    error(path, fmt::format("expected an integer from {} to {}, found {}", min, max, shown));
+    return std::nullopt;
+  };
   std::optional<std::int64_t> n;
-  if (v.is_int64()) n = v.get_int64();
-  else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(max)) n = static_cast<std::int64_t>(v.get_uint64());
-  else if (v.is_double() && v.get_double() == static_cast<double>(static_cast<std::int64_t>(v.get_double())))
-    n = static_cast<std::int64_t>(v.get_double());
+  if (v.is_int64()) {
+    n = v.get_int64();
+  } else if (v.is_uint64()) {
+    return out_of_range(std::to_string(v.get_uint64()));  // above INT64_MAX: an integer, too big
+  } else if (v.is_double()) {
+    double d = v.get_double();
+    // Range check first: casting an out-of-range double is undefined behaviour.
+    bool whole = d >= -9.2e18 && d <= 9.2e18 && d == static_cast<double>(static_cast<std::int64_t>(d));
+    if (whole) n = static_cast<std::int64_t>(d);
+  }
   if (!n) {
     expected(path, "an integer", v);
     return std::nullopt;

@@ -2,7 +2,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
@@ -16,16 +15,9 @@ namespace mcproxy::mcp {
 namespace asio = boost::asio;
 using asio::awaitable;
 
-struct RpcPeer::Pending {
-  explicit Pending(asio::any_io_executor ex) : timer(ex) {}
-  asio::steady_timer timer;
-  std::optional<Message> response;
-  bool connection_lost = false;
-};
-
 RpcPeer::RpcPeer(asio::any_io_executor executor, transport::MessageTransport& transport,
                  std::string name)
-    : executor_(executor), transport_(transport), name_(std::move(name)) {}
+    : executor_(executor), transport_(transport), name_(std::move(name)), pending_(executor) {}
 
 void RpcPeer::attach() {
   std::weak_ptr<RpcPeer> weak = weak_from_this();
@@ -35,48 +27,41 @@ void RpcPeer::attach() {
 }
 
 awaitable<json::value> RpcPeer::request(std::string_view method, json::object params,
-                                        std::chrono::milliseconds timeout) {
+                                        std::chrono::milliseconds timeout,
+                                        Cancellation* cancellation) {
   if (closed_) {
     throw McpError(error_code::kBackendUnavailable,
                    fmt::format("backend '{}' is unavailable: {}", name_, close_reason_),
                    json::object{{"backend", name_}});
   }
   auto self = shared_from_this();  // the frame may outlive the owner at shutdown
-  const std::int64_t id = next_id_++;
-  Pending pending(executor_);
-  pending.timer.expires_after(timeout);
-  pending_.emplace(id, &pending);
-  struct Erase {
-    RpcPeer* self;
-    std::int64_t id;
-    ~Erase() { self->pending_.erase(id); }
-  } erase{this, id};
-
+  const std::int64_t id = pending_.next_id();
   transport_.send(json::serialize(make_request(id, method, std::move(params))));
-  auto [ec] = co_await pending.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  auto result = co_await pending_.wait(id, timeout, cancellation);
 
-  if (pending.response) {
-    if (pending.response->kind() == MessageKind::error)
-      throw McpError::from_error_object(pending.response->error());
-    co_return std::move(pending.response->body()["result"]);
+  switch (result.outcome) {
+    case PendingRequests::Outcome::response:
+      if (result.response->kind() == MessageKind::error)
+        throw McpError::from_error_object(result.response->error());
+      co_return std::move(result.response->body()["result"]);
+    case PendingRequests::Outcome::connection_lost:
+      throw McpError(error_code::kBackendUnavailable,
+                     fmt::format("backend '{}' became unavailable during '{}': {}", name_, method,
+                                 close_reason_),
+                     json::object{{"backend", name_}});
+    case PendingRequests::Outcome::timeout:
+      notify("notifications/cancelled", json::object{{"requestId", id}, {"reason", "timeout"}});
+      throw McpError(error_code::kRequestTimeout,
+                     fmt::format("backend '{}' did not answer '{}' within {} ms (requestTimeoutMs)",
+                                 name_, method, timeout.count()),
+                     json::object{{"backend", name_}, {"timeoutMs", timeout.count()}});
+    case PendingRequests::Outcome::cancelled:
+      break;
   }
-  if (pending.connection_lost) {
-    throw McpError(error_code::kBackendUnavailable,
-                   fmt::format("backend '{}' became unavailable during '{}': {}", name_, method,
-                               close_reason_),
-                   json::object{{"backend", name_}});
-  }
-  // Timed out, or our caller was cancelled: tell the backend to stop working on it.
-  const bool timed_out = !ec;
+  spdlog::info("[{}] '{}' (upstream id {}) cancelled by the client; telling the backend", name_,
+               method, id);
   notify("notifications/cancelled",
-         json::object{{"requestId", id},
-                      {"reason", timed_out ? "timeout" : "cancelled by the client"}});
-  if (timed_out) {
-    throw McpError(error_code::kRequestTimeout,
-                   fmt::format("backend '{}' did not answer '{}' within {} ms (requestTimeoutMs)",
-                               name_, method, timeout.count()),
-                   json::object{{"backend", name_}, {"timeoutMs", timeout.count()}});
-  }
+         json::object{{"requestId", id}, {"reason", "cancelled by the client"}});
   throw McpError(error_code::kRequestTimeout, fmt::format("request '{}' was cancelled", method));
 }
 
@@ -89,10 +74,7 @@ void RpcPeer::close(std::string reason) {
   if (closed_) return;
   closed_ = true;
   close_reason_ = std::move(reason);
-  for (auto& [id, pending] : pending_) {
-    pending->connection_lost = true;
-    pending->timer.cancel();
-  }
+  pending_.fail_all();
 }
 
 void RpcPeer::on_message(std::string_view text) {
@@ -106,14 +88,9 @@ void RpcPeer::on_message(std::string_view text) {
   switch (message->kind()) {
     case MessageKind::result:
     case MessageKind::error: {
-      const auto& id = message->id();
-      auto it = id.is_int64() ? pending_.find(id.get_int64()) : pending_.end();
-      if (it == pending_.end()) {
-        spdlog::debug("[{}] late or unknown response id {} dropped", name_, json::serialize(id));
-        return;
-      }
-      it->second->response.emplace(std::move(*message));
-      it->second->timer.cancel();
+      std::string id = json::serialize(message->id());
+      if (!pending_.complete(std::move(*message)))
+        spdlog::debug("[{}] late or unknown response id {} dropped", name_, id);
       return;
     }
     case MessageKind::notification:

@@ -2,22 +2,21 @@
 // One JSON-RPC connection seen from the side that sends requests (the proxy toward a backend):
 // numbers outgoing requests, matches responses to them, enforces a deadline per request, and
 // hands incoming requests and notifications to handlers. Transport-agnostic: it only needs a
-// MessageTransport. Cancelling the coroutine that awaits request() (e.g. through a cancellation
-// slot) sends `notifications/cancelled` upstream, as a timeout does.
+// MessageTransport. A cancelled request (see Cancellation) and a timed-out one both send
+// `notifications/cancelled` to the peer; a late response is dropped.
 
+#include "mcp/cancellation.hpp"
 #include "mcp/jsonrpc.hpp"
+#include "mcp/pending_requests.hpp"
 #include "transport/message_transport.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
-#include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
-#include <unordered_map>
 
 namespace mcproxy::mcp {
 
@@ -33,9 +32,11 @@ class RpcPeer : public std::enable_shared_from_this<RpcPeer> {
   void attach();
 
   // Sends a request and waits for its result. Throws McpError: the peer's own error unchanged,
-  // kRequestTimeout after `timeout`, kBackendUnavailable if the connection closes first.
+  // kRequestTimeout after `timeout` or when cancelled, kBackendUnavailable if the connection
+  // closes first.
   boost::asio::awaitable<json::value> request(std::string_view method, json::object params,
-                                              std::chrono::milliseconds timeout);
+                                              std::chrono::milliseconds timeout,
+                                              Cancellation* cancellation = nullptr);
   void notify(std::string_view method, json::object params = {});
 
   // Fails every request in flight at once (the connection is gone) and refuses new ones.
@@ -47,15 +48,13 @@ class RpcPeer : public std::enable_shared_from_this<RpcPeer> {
   NotificationHandler on_notification;  // server -> client notifications
 
  private:
-  struct Pending;
   void on_message(std::string_view text);
   void dispatch_request(Message message);
 
   boost::asio::any_io_executor executor_;
   transport::MessageTransport& transport_;
   std::string name_;
-  std::int64_t next_id_ = 1;
-  std::unordered_map<std::int64_t, Pending*> pending_;
+  PendingRequests pending_;
   bool closed_ = false;
   std::string close_reason_;
 };

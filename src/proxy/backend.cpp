@@ -1,6 +1,7 @@
 #include "proxy/backend.hpp"
 
 #include "mcp/protocol.hpp"
+#include "proxy/relay.hpp"
 #include "transport/stdio_child.hpp"
 
 #include <boost/json.hpp>
@@ -61,8 +62,18 @@ namespace {
 const json::array kEmptyArray;
 }
 
-Backend::Backend(asio::any_io_executor executor, config::ServerConfig config)
-    : executor_(executor), config_(std::move(config)) {}
+Backend::Backend(asio::any_io_executor executor, config::ServerConfig config, Relay* relay,
+                 json::object client_capabilities, std::weak_ptr<DownstreamSession> owner)
+    : executor_(executor),
+      config_(std::move(config)),
+      relay_(relay),
+      client_capabilities_(std::move(client_capabilities)),
+      owner_(std::move(owner)) {}
+
+void Backend::catalogue_changed(std::initializer_list<ListKind> kinds) {
+  ++generation_;
+  if (relay_) relay_->on_catalogue_changed(*this, kinds);
+}
 
 Backend::~Backend() = default;
 
@@ -115,7 +126,7 @@ awaitable<void> Backend::start() {
     co_await transport_->start();
     json::object params{
         {"protocolVersion", mcp::kLatestProtocolVersion},
-        {"capabilities", json::object{}},
+        {"capabilities", client_capabilities_},
         {"clientInfo", json::object{{"name", "mcproxy"}, {"version", MCPROXY_VERSION}}}};
     json::value result =
         co_await peer_->request("initialize", std::move(params), config_.startup_timeout);
@@ -150,7 +161,7 @@ awaitable<void> Backend::start() {
     spdlog::error("[{}] failed to start: {}", name(), last_error_);
   }
   if (state_ == BackendState::failed && transport_) co_await transport_->shutdown();
-  if (on_catalogue_changed) on_catalogue_changed(*this);
+  catalogue_changed({ListKind::tools, ListKind::prompts, ListKind::resources});
 }
 
 awaitable<void> Backend::stop() {
@@ -167,20 +178,41 @@ void Backend::on_closed(std::string reason) {
     spdlog::error("[{}] went down: {}; its tools, prompts and resources are withdrawn", name(),
                   reason);
     lists_ = {};
-    if (on_catalogue_changed) on_catalogue_changed(*this);
+    catalogue_changed({ListKind::tools, ListKind::prompts, ListKind::resources});
   } else if (state_ == BackendState::starting) {
     last_error_ = reason;
   }
 }
 
-awaitable<json::value> Backend::request(std::string_view method, json::object params) {
+awaitable<json::value> Backend::request(std::string_view method, json::object params,
+                                        RequestContext* ctx) {
   if (state_ != BackendState::up || !peer_) {
     throw McpError(mcp::error_code::kBackendUnavailable,
                    fmt::format("backend '{}' is {}{}{}", name(), to_string(state_),
                                last_error_.empty() ? "" : ": ", last_error_),
                    json::object{{"backend", name()}});
   }
-  co_return co_await peer_->request(method, std::move(params), config_.request_timeout);
+  if (!ctx) co_return co_await peer_->request(method, std::move(params), config_.request_timeout);
+
+  auto self = shared_from_this();
+  in_flight_.push_back(ctx);
+  std::int64_t token = 0;
+  if (!ctx->progress_token.is_null() && relay_) {
+    token = relay_->register_progress(*ctx);
+    if (auto* meta = params.if_contains("_meta"); meta && meta->is_object())
+      meta->get_object()["progressToken"] = token;
+  }
+  struct Cleanup {
+    Backend* self;
+    RequestContext* ctx;
+    std::int64_t token;
+    ~Cleanup() {
+      std::erase(self->in_flight_, ctx);
+      if (token && self->relay_) self->relay_->unregister_progress(token);
+    }
+  } cleanup{this, ctx, token};
+  co_return co_await peer_->request(method, std::move(params), config_.request_timeout,
+                                    &ctx->cancellation);
 }
 
 void Backend::notify(std::string_view method, json::object params) {
@@ -230,8 +262,8 @@ void Backend::on_notification(mcp::Message message) {
   auto method = message.method();
   auto invalidate = [&](std::initializer_list<ListKind> kinds) {
     for (auto k : kinds) lists_[static_cast<int>(k)].reset();
-    spdlog::info("[{}] {}: refreshing the catalogue", name(), method);
-    if (on_catalogue_changed) on_catalogue_changed(*this);
+    spdlog::info("[{}] {}: the catalogue will be refreshed", name(), method);
+    catalogue_changed(kinds);
   };
   if (method == "notifications/tools/list_changed") {
     invalidate({ListKind::tools});
@@ -239,27 +271,22 @@ void Backend::on_notification(mcp::Message message) {
     invalidate({ListKind::prompts});
   } else if (method == "notifications/resources/list_changed") {
     invalidate({ListKind::resources, ListKind::templates});
-  } else if (method == "notifications/message") {
-    auto& p = message.params();
-    std::string level = p.contains("level") && p.at("level").is_string()
-                            ? std::string(p.at("level").get_string())
-                            : "info";
-    std::string data = p.contains("data") ? json::serialize(p.at("data")) : "";
-    auto lvl = level == "debug"                          ? spdlog::level::debug
-               : level == "info" || level == "notice"    ? spdlog::level::info
-               : level == "warning"                      ? spdlog::level::warn
-                                                         : spdlog::level::err;
-    spdlog::log(lvl, "[{}] log ({}): {:.2000}", name(), level, data);
   } else {
-    spdlog::debug("[{}] notification {} not forwarded yet", name(), method);
+    if (method == "notifications/message") {
+      auto& p = message.params();
+      auto* level = p.if_contains("level");
+      spdlog::debug("[{}] log ({}): {:.500}", name(),
+                    level && level->is_string() ? std::string_view(level->get_string()) : "info",
+                    p.contains("data") ? json::serialize(p.at("data")) : "");
+    }
+    if (relay_) relay_->on_backend_notification(*this, std::move(message));
   }
 }
 
 awaitable<json::value> Backend::on_server_request(mcp::Message message) {
-  if (message.method() == "ping") co_return json::object{};
-  throw McpError(mcp::error_code::kMethodNotFound,
-                 fmt::format("Method not found: MCProxy does not forward '{}' to clients yet",
-                             message.method()));
+  if (!relay_) throw McpError(mcp::error_code::kMethodNotFound, "Method not found");
+  auto self = shared_from_this();
+  co_return co_await relay_->on_backend_request(*this, std::move(message));
 }
 
 json::object Backend::health() const {

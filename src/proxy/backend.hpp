@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "mcp/rpc_peer.hpp"
+#include "proxy/request_context.hpp"
 #include "transport/message_transport.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -22,6 +23,8 @@
 namespace mcproxy::proxy {
 
 namespace json = boost::json;
+class Relay;
+class DownstreamSession;
 
 enum class BackendState { starting, up, down, failed, disabled };
 std::string_view to_string(BackendState s) noexcept;
@@ -35,7 +38,11 @@ std::string_view list_capability(ListKind k) noexcept;  // "tools", "prompts", "
 
 class Backend : public std::enable_shared_from_this<Backend> {
  public:
-  Backend(boost::asio::any_io_executor executor, config::ServerConfig config);
+  // `relay` routes what the backend sends back (notifications, server->client requests).
+  // `owner` is set for a per-client backend: the one session it serves. `client_capabilities`
+  // are declared on initialize (what the proxy can honour for the sessions it serves).
+  Backend(boost::asio::any_io_executor executor, config::ServerConfig config, Relay* relay,
+          json::object client_capabilities, std::weak_ptr<DownstreamSession> owner = {});
   ~Backend();
 
   const std::string& name() const noexcept { return config_.name; }
@@ -49,8 +56,10 @@ class Backend : public std::enable_shared_from_this<Backend> {
   boost::asio::awaitable<void> stop();
 
   // Throws McpError: the backend's own error unchanged, or one naming this backend when it is
-  // down or too slow.
-  boost::asio::awaitable<json::value> request(std::string_view method, json::object params);
+  // down or too slow. With a context, the request can be cancelled by the client, its progress
+  // token is mapped, and what the backend sends meanwhile is attributed to it.
+  boost::asio::awaitable<json::value> request(std::string_view method, json::object params,
+                                              RequestContext* ctx = nullptr);
   void notify(std::string_view method, json::object params = {});
 
   const json::object& capabilities() const noexcept { return capabilities_; }
@@ -66,15 +75,19 @@ class Backend : public std::enable_shared_from_this<Backend> {
 
   json::object health() const;
 
-  // Called when what this backend contributes to the catalogue may have changed (it came up,
-  // went down, or sent list_changed).
-  std::function<void(Backend&)> on_catalogue_changed;
+  // Bumped whenever what this backend contributes to the catalogue may have changed (it came
+  // up, went down, or sent list_changed); aggregators rebuild when it moved.
+  std::uint64_t generation() const noexcept { return generation_; }
+  const std::vector<RequestContext*>& in_flight_requests() const noexcept { return in_flight_; }
+  std::shared_ptr<DownstreamSession> owner() const { return owner_.lock(); }
+  bool per_client() const noexcept { return config_.session_mode == config::SessionMode::per_client; }
 
  private:
   void on_closed(std::string reason);
   void on_notification(mcp::Message message);
   boost::asio::awaitable<json::value> on_server_request(mcp::Message message);
   void set_state(BackendState state, std::string error = {});
+  void catalogue_changed(std::initializer_list<ListKind> kinds);
 
   boost::asio::any_io_executor executor_;
   config::ServerConfig config_;
@@ -87,6 +100,11 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::string protocol_version_;
   std::string instructions_;
   std::array<std::optional<json::array>, 4> lists_;
+  Relay* relay_;
+  json::object client_capabilities_;
+  std::weak_ptr<DownstreamSession> owner_;
+  std::uint64_t generation_ = 0;
+  std::vector<RequestContext*> in_flight_;
   std::chrono::system_clock::time_point state_since_ = std::chrono::system_clock::now();
 };
 

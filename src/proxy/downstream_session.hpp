@@ -1,26 +1,102 @@
 #pragma once
-// What the proxy knows about one downstream client connection: the version negotiated on this
-// hop, the client's capabilities and identity. HTTP keys it by Mcp-Session-Id; stdio has one.
+// One downstream client: the protocol version negotiated on this hop, its capabilities, its
+// requests in flight (for cancellation), its subscriptions, the requests the proxy sent it on
+// behalf of backends (sampling, elicitation, roots) and the standalone stream for messages not
+// tied to a request (list_changed, resources/updated...). HTTP keys sessions by Mcp-Session-Id;
+// stdio has exactly one.
 
-#include <boost/json/object.hpp>
+#include "mcp/jsonrpc.hpp"
+#include "mcp/pending_requests.hpp"
+#include "proxy/client_stream.hpp"
+#include "proxy/request_context.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace mcproxy::proxy {
 
-struct DownstreamSession {
-  std::string id;
-  std::string protocol_version;  // negotiated on initialize
+class Aggregator;
+
+class DownstreamSession {
+ public:
+  explicit DownstreamSession(boost::asio::any_io_executor executor, std::string id);
+
+  const std::string& id() const noexcept { return id_; }
+  std::string label() const { return id_.size() > 8 ? id_.substr(0, 8) : id_; }
+  boost::asio::any_io_executor executor() const { return executor_; }
+
+  // Negotiated on initialize.
+  std::string protocol_version;
   boost::json::object client_capabilities;
   boost::json::object client_info;
   bool initialize_seen = false;
   bool initialized = false;  // notifications/initialized received
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
   std::uint64_t requests = 0;
+  // The catalogue this session sees: the proxy's shared one, or its own when some backends run
+  // one upstream session per client.
+  std::shared_ptr<Aggregator> aggregator;
 
-  std::string label() const { return id.size() > 8 ? id.substr(0, 8) : id; }
+  bool has_client_capability(std::string_view name) const { return client_capabilities.contains(name); }
+  bool closed() const noexcept { return closed_; }
+  // Ends the session: pending client requests fail, in-flight requests are cancelled, the
+  // standalone stream ends.
+  void close();
+
+  // --- requests from the client that are in flight ---
+  void add_in_flight(RequestContext& ctx);
+  void remove_in_flight(const RequestContext& ctx);
+  // notifications/cancelled from the client. False if no such request is in flight.
+  bool cancel(const boost::json::value& request_id);
+  std::size_t in_flight() const noexcept { return in_flight_.size(); }
+
+  // --- requests to the client (on behalf of a backend) ---
+  // Sends `method` to the client on `via` (or the standalone stream) and awaits its answer.
+  // Throws McpError: the client's error unchanged, or a timeout / session ended.
+  boost::asio::awaitable<boost::json::value> request_client(ClientStream* via, std::string_view method,
+                                                            boost::json::object params,
+                                                            std::chrono::milliseconds timeout);
+  // A response the client sent. False if nothing waits for it.
+  bool deliver_response(mcp::Message response) { return pending_.complete(std::move(response)); }
+
+  // --- messages not tied to a request ---
+  void send_unsolicited(const boost::json::object& message);
+  struct Event {
+    std::uint64_t id;
+    std::string data;  // serialized JSON-RPC message
+  };
+  // Events after `after_id` still kept (bounded backlog, for the GET stream and its resumption).
+  std::vector<const Event*> events_after(std::uint64_t after_id) const;
+  std::uint64_t delivered_upto = 0;  // highest event id written to a standalone stream
+  std::uint64_t next_event_id() noexcept { return ++event_counter_; }
+  // The GET stream (or stdout) waits on this for new events; cancelled when one is queued.
+  boost::asio::steady_timer& standalone_signal() noexcept { return standalone_signal_; }
+  bool standalone_attached = false;
+  // When set (stdio), unsolicited messages go straight to it instead of the backlog.
+  ClientStream* direct_stream = nullptr;
+
+  // --- subscriptions (resources/subscribe) ---
+  std::unordered_set<std::string> subscriptions;
+  bool subscribed_to(std::string_view uri) const;
+
+ private:
+  boost::asio::any_io_executor executor_;
+  std::string id_;
+  bool closed_ = false;
+  std::unordered_map<std::string, RequestContext*> in_flight_;  // key: serialized client id
+  mcp::PendingRequests pending_;
+  std::deque<Event> backlog_;
+  std::uint64_t event_counter_ = 0;
+  boost::asio::steady_timer standalone_signal_;
 };
 
 }  // namespace mcproxy::proxy

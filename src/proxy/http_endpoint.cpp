@@ -3,7 +3,11 @@
 #include "mcp/jsonrpc.hpp"
 #include "mcp/protocol.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <spdlog/spdlog.h>
@@ -74,6 +78,126 @@ bool accepts(std::string_view accept, std::string_view type) {
          a.find(family) != std::string::npos;
 }
 
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::seconds kKeepAliveInterval{15};
+
+// The response channel of one POST. Starts as "nothing sent yet"; the first related message
+// turns it into an SSE stream (if the client accepts one), and the final response then ends
+// that stream; otherwise the response is plain JSON. Writes are queued so messages from
+// different coroutines never interleave on the socket.
+class PostStream final : public ClientStream {
+ public:
+  PostStream(HttpExchange& exchange, DownstreamSession& session, bool sse_allowed)
+      : exchange_(exchange),
+        session_(session),
+        sse_allowed_(sse_allowed),
+        idle_(exchange.executor(), std::chrono::steady_clock::time_point::max()) {}
+
+  bool send(const json::object& message) override {
+    if (!sse_allowed_ || failed_ || finished_) return false;
+    enqueue(json::serialize(message));
+    return true;
+  }
+
+  // Writes the final response: as the stream's last event if one was started, else as JSON.
+  awaitable<void> finish(std::string payload, bool json_ok) {
+    finished_ = true;
+    if (!started_ && !writing_ && json_ok) {
+      HttpResponse res(http::status::ok, 11);
+      res.set(http::field::content_type, "application/json");
+      res.body() = std::move(payload);
+      co_await exchange_.respond(std::move(res));
+      co_return;
+    }
+    enqueue(std::move(payload));
+    while (writing_) co_await idle_.async_wait(kTuple);
+    if (!failed_) co_await exchange_.end_event_stream();
+  }
+
+  bool failed() const noexcept { return failed_; }
+
+ private:
+  void enqueue(std::string payload) {
+    queue_.push_back(transport::format_sse_event(payload, std::to_string(session_.next_event_id()),
+                                                 "message"));
+    if (writing_) return;
+    writing_ = true;
+    asio::co_spawn(exchange_.executor(), drain(), [](std::exception_ptr) {});
+  }
+
+  awaitable<void> drain() {
+    if (!started_) {
+      started_ = true;
+      HttpResponse headers(http::status::ok, 11);
+      co_await exchange_.start_event_stream(std::move(headers));
+    }
+    while (!queue_.empty() && !failed_) {
+      std::string event = std::move(queue_.front());
+      queue_.pop_front();
+      if (!co_await exchange_.send_event(event)) failed_ = true;
+    }
+    queue_.clear();
+    writing_ = false;
+    idle_.cancel();
+  }
+
+  HttpExchange& exchange_;
+  DownstreamSession& session_;
+  bool sse_allowed_;
+  bool started_ = false;
+  bool writing_ = false;
+  bool failed_ = false;
+  bool finished_ = false;
+  std::deque<std::string> queue_;
+  asio::steady_timer idle_;
+};
+
+// Calls on_gone() if the client closes the connection while we work on its request (a peek of
+// zero bytes on a readable socket). stop() ends the watch; it must be called before returning.
+class DisconnectWatch {
+ public:
+  DisconnectWatch(HttpExchange& exchange, std::function<void()> on_gone)
+      : state_(std::make_shared<State>()), socket_(exchange.socket()) {
+    state_->on_gone = std::move(on_gone);
+    asio::co_spawn(exchange.executor(), watch(state_, socket_), [](std::exception_ptr) {});
+  }
+  ~DisconnectWatch() { stop(); }
+  void stop() {
+    if (!state_->active) return;
+    state_->active = false;
+    state_->on_gone = nullptr;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  }
+  bool gone() const noexcept { return state_->gone; }
+
+ private:
+  struct State {
+    bool active = true;
+    bool gone = false;
+    std::function<void()> on_gone;
+  };
+  static awaitable<void> watch(std::shared_ptr<State> state, asio::ip::tcp::socket& socket) {
+    auto [ec] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read, kTuple);
+    if (ec || !state->active) co_return;
+    char byte;
+    boost::system::error_code rec;
+    auto n = socket.receive(asio::buffer(&byte, 1), asio::ip::tcp::socket::message_peek, rec);
+    if (rec || n == 0) {
+      state->gone = true;
+      if (state->on_gone) state->on_gone();
+    }
+  }
+
+  std::shared_ptr<State> state_;
+  asio::ip::tcp::socket& socket_;
+};
+
+// Methods answered from memory need no disconnect watch.
+bool may_take_long(std::string_view method) {
+  return !(method == "ping" || method == "initialize" || method.ends_with("/list"));
+}
+
 }  // namespace
 
 std::string new_session_id() {
@@ -93,24 +217,25 @@ std::string new_session_id() {
   return id;
 }
 
-HttpEndpoint::HttpEndpoint(McpServer& server, Aggregator& aggregator, config::HttpServerConfig config)
-    : server_(server), aggregator_(aggregator), config_(std::move(config)) {
+HttpEndpoint::HttpEndpoint(McpServer& server, SessionManager& sessions, const config::Config& config)
+    : server_(server), sessions_(sessions), config_(config) {
   boost::system::error_code err;
-  auto address = asio::ip::make_address(config_.host == "localhost" ? "127.0.0.1" : config_.host, err);
+  auto& host = config_.http.host;
+  auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, err);
   loopback_only_ = !err && address.is_loopback();
 }
 
 bool HttpEndpoint::host_allowed(std::string_view host) const {
-  for (auto& allowed : config_.allowed_hosts)
+  for (auto& allowed : config_.http.allowed_hosts)
     if (lower(allowed) == lower(host) || lower(allowed) == lower(strip_port(host))) return true;
   // Bound to loopback, only loopback names may reach us (DNS rebinding defence). When bound to
   // another address, the operator decides with allowedHosts; without it any Host is served.
-  if (!loopback_only_) return config_.allowed_hosts.empty();
+  if (!loopback_only_) return config_.http.allowed_hosts.empty();
   return !host.empty() && is_loopback_name(strip_port(host));
 }
 
 bool HttpEndpoint::origin_allowed(std::string_view origin) const {
-  for (auto& allowed : config_.allowed_origins)
+  for (auto& allowed : config_.http.allowed_origins)
     if (allowed == "*" || lower(allowed) == lower(origin)) return true;
   // Otherwise only pages served from this machine's loopback names.
   auto scheme_end = origin.find("://");
@@ -120,25 +245,6 @@ bool HttpEndpoint::origin_allowed(std::string_view origin) const {
   auto rest = origin.substr(scheme_end + 3);
   rest = rest.substr(0, rest.find('/'));
   return is_loopback_name(strip_port(rest));
-}
-
-std::shared_ptr<DownstreamSession> HttpEndpoint::create_session() {
-  expire_idle_sessions();
-  if (sessions_.size() >= config_.max_sessions) return nullptr;
-  auto session = std::make_shared<DownstreamSession>();
-  session->id = new_session_id();
-  sessions_.emplace(session->id, session);
-  return session;
-}
-
-void HttpEndpoint::expire_idle_sessions() {
-  auto now = std::chrono::steady_clock::now();
-  std::erase_if(sessions_, [&](auto& entry) {
-    bool idle = now - entry.second->last_activity > config_.session_idle_timeout;
-    if (idle) spdlog::info("session {} expired after {} s without requests", entry.second->label(),
-                           config_.session_idle_timeout.count());
-    return idle;
-  });
 }
 
 awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchange) {
@@ -167,20 +273,20 @@ awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchang
     co_await exchange.respond(health());
     co_return;
   }
-  if (path != config_.path) {
+  if (path != config_.http.path) {
     co_await exchange.respond(error_response(
         http::status::not_found, ec::kInvalidRequest,
-        fmt::format("Not found: the MCP endpoint is {} (and /health)", config_.path)));
+        fmt::format("Not found: the MCP endpoint is {} (and /health)", config_.http.path)));
     co_return;
   }
   switch (request.method()) {
     case http::verb::post: co_await handle_post(request, exchange); break;
+    case http::verb::get: co_await handle_get(request, exchange); break;
     case http::verb::delete_: co_await handle_delete(request, exchange); break;
     default: {
-      // GET (the standalone SSE stream) is not offered yet: 405 tells clients to go on without.
       auto res = error_response(http::status::method_not_allowed, ec::kInvalidRequest,
                                 "Method not allowed");
-      res.set(http::field::allow, "POST, DELETE");
+      res.set(http::field::allow, "GET, POST, DELETE");
       co_await exchange.respond(std::move(res));
     }
   }
@@ -260,12 +366,12 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
                           "Invalid Request: initialize must not be part of a batch")));
       co_return;
     }
-    session = create_session();
+    session = sessions_.create();
     if (!session) {
       co_await exchange.respond(error_response(
           http::status::service_unavailable, ec::kInternalError,
           fmt::format("Too many sessions ({}, httpServer.maxSessions): try again later",
-                      config_.max_sessions)));
+                      config_.http.max_sessions)));
       co_return;
     }
   } else if (session_header.empty()) {
@@ -278,29 +384,51 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
         "Bad Request: Mcp-Session-Id header is required (send initialize first)"));
     co_return;
   } else {
-    auto it = sessions_.find(std::string(session_header));
-    if (it == sessions_.end()) {
+    session = sessions_.find(std::string(session_header));
+    if (!session) {
       co_await exchange.respond(error_response(
           http::status::not_found, -32001,
           "Session not found: it ended or never existed; initialize a new one"));
       co_return;
     }
-    session = it->second;
   }
 
-  std::vector<json::object> responses = std::move(immediate_errors);
-  bool any_request = false;
-  for (auto& message : messages) {
-    any_request |= message.is_request();
-    if (auto reply = co_await server_.handle(*session, std::move(message))) responses.push_back(std::move(*reply));
+  bool any_request = std::any_of(messages.begin(), messages.end(), [](auto& m) { return m.is_request(); });
+  if (!any_request) {
+    for (auto& message : messages) co_await server_.handle(session, std::move(message), nullptr);
+    if (immediate_errors.empty()) {
+      co_await exchange.respond(HttpResponse(http::status::accepted, 11));
+    } else {
+      // An invalid message that was not a request is refused with 400.
+      co_await exchange.respond(json_response(http::status::bad_request, immediate_errors.front()));
+    }
+    co_return;
   }
+
+  PostStream stream(exchange, *session, sse_ok && !has_initialize);
+  std::vector<json::object> responses = std::move(immediate_errors);
+  std::optional<DisconnectWatch> watch;
+  if (!batch && may_take_long(messages.front().method())) {
+    watch.emplace(exchange, [session, id = messages.front().id()] { session->cancel(id); });
+  }
+  for (auto& message : messages) {
+    if (auto reply = co_await server_.handle(session, std::move(message), &stream))
+      responses.push_back(std::move(*reply));
+  }
+  if (watch) watch->stop();
   if (has_initialize && !session->initialize_seen) {
     // initialize failed (e.g. bad params): do not keep a half-made session.
-    sessions_.erase(session->id);
+    sessions_.end(session->id(), "initialize failed");
   }
-
-  if (responses.empty()) {
-    HttpResponse res(http::status::accepted, 11);
+  if (watch && watch->gone()) {
+    exchange.close_after();
+    co_return;  // nobody to answer
+  }
+  if (has_initialize && session->initialize_seen) {
+    HttpResponse res(http::status::ok, 11);
+    res.set(http::field::content_type, "application/json");
+    res.set("Mcp-Session-Id", session->id());
+    res.body() = json::serialize(responses.front());
     co_await exchange.respond(std::move(res));
     co_return;
   }
@@ -312,21 +440,64 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
   } else {
     payload = json::serialize(responses.front());
   }
-  // An invalid single message that was not a request is refused with 400.
-  http::status status = (!any_request && !batch) ? http::status::bad_request : http::status::ok;
-  if (json_ok || status != http::status::ok) {
-    HttpResponse res(status, 11);
-    res.set(http::field::content_type, "application/json");
-    if (has_initialize && session->initialize_seen) res.set("Mcp-Session-Id", session->id);
-    res.body() = std::move(payload);
-    co_await exchange.respond(std::move(res));
-  } else {
-    HttpResponse headers(http::status::ok, 11);
-    if (has_initialize && session->initialize_seen) headers.set("Mcp-Session-Id", session->id);
-    co_await exchange.start_event_stream(std::move(headers));
-    co_await exchange.send_event(transport::format_sse_event(payload, "", "message"));
-    co_await exchange.end_event_stream();
+  co_await stream.finish(std::move(payload), json_ok);
+}
+
+awaitable<void> HttpEndpoint::handle_get(HttpRequest& request, HttpExchange& exchange) {
+  std::string_view accept = request[http::field::accept];
+  if (!accept.empty() && !accepts(accept, "text/event-stream")) {
+    co_await exchange.respond(error_response(http::status::not_acceptable, ec::kInvalidRequest,
+                                             "Not Acceptable: GET needs Accept: text/event-stream"));
+    co_return;
   }
+  std::string_view session_header = request["mcp-session-id"];
+  if (session_header.empty()) {
+    co_await exchange.respond(error_response(http::status::bad_request, ec::kInvalidRequest,
+                                             "Bad Request: Mcp-Session-Id header is required"));
+    co_return;
+  }
+  auto session = sessions_.find(std::string(session_header));
+  if (!session) {
+    co_await exchange.respond(error_response(http::status::not_found, -32001, "Session not found"));
+    co_return;
+  }
+  if (session->standalone_attached) {
+    co_await exchange.respond(error_response(http::status::conflict, ec::kInvalidRequest,
+                                             "Conflict: this session already has a GET stream open"));
+    co_return;
+  }
+  std::uint64_t after = session->delivered_upto;
+  if (auto last = request["last-event-id"]; !last.empty()) {
+    try {
+      after = std::stoull(std::string(last));
+    } catch (const std::exception&) {
+      // Not one of ours: replay what is kept.
+      after = 0;
+    }
+  }
+  session->standalone_attached = true;
+  struct Detach {
+    DownstreamSession& s;
+    ~Detach() { s.standalone_attached = false; }
+  } detach{*session};
+
+  co_await exchange.start_event_stream(HttpResponse(http::status::ok, 11));
+  DisconnectWatch watch(exchange, [session] { session->standalone_signal().cancel(); });
+  auto& signal = session->standalone_signal();
+  while (!session->closed() && !stopping_ && !watch.gone()) {
+    for (auto* event : session->events_after(after)) {
+      if (!co_await exchange.send_event(transport::format_sse_event(event->data, std::to_string(event->id), "message"))) {
+        co_return;
+      }
+      after = event->id;
+      session->delivered_upto = std::max(session->delivered_upto, after);
+    }
+    signal.expires_after(kKeepAliveInterval);
+    auto [ec] = co_await signal.async_wait(kTuple);
+    if (!ec && !co_await exchange.send_event(": keep-alive\n\n")) co_return;
+  }
+  watch.stop();
+  co_await exchange.end_event_stream();
 }
 
 awaitable<void> HttpEndpoint::handle_delete(HttpRequest& request, HttpExchange& exchange) {
@@ -336,24 +507,33 @@ awaitable<void> HttpEndpoint::handle_delete(HttpRequest& request, HttpExchange& 
                                              "Bad Request: Mcp-Session-Id header is required"));
     co_return;
   }
-  auto it = sessions_.find(std::string(session_header));
-  if (it == sessions_.end()) {
+  if (!sessions_.find(std::string(session_header))) {
     co_await exchange.respond(error_response(http::status::not_found, -32001, "Session not found"));
     co_return;
   }
-  spdlog::info("session {} ended by the client", it->second->label());
-  sessions_.erase(it);
+  sessions_.end(std::string(session_header), "closed by the client (DELETE)");
   co_await exchange.respond(HttpResponse(http::status::no_content, 11));
 }
 
 HttpResponse HttpEndpoint::health() const {
   json::array backends;
   std::size_t active = 0, up = 0;
-  for (auto& b : aggregator_.backends()) {
+  for (auto& b : sessions_.shared()->backends()) {
     backends.push_back(b->health());
     if (b->state() == BackendState::disabled) continue;
     ++active;
     if (b->up()) ++up;
+  }
+  // Servers in per-client mode run one instance per session: report how many are up.
+  for (auto& server : config_.servers) {
+    if (server.session_mode != config::SessionMode::per_client || server.disabled) continue;
+    json::object h;
+    h["name"] = server.name;
+    h["state"] = "per-client";
+    h["transport"] = config::to_string(server.transport);
+    h["sessionMode"] = "per-client";
+    h["instances"] = sessions_.per_client_instances(server.name);
+    backends.push_back(std::move(h));
   }
   json::object body;
   body["status"] = up == active ? "ok" : (up > 0 ? "degraded" : "down");

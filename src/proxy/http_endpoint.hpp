@@ -1,49 +1,54 @@
 #pragma once
-// Streamable HTTP, the downstream side (MCP-DIGEST §4): POST /mcp carries one JSON-RPC message
-// (or a 2025-03-26 batch) and gets JSON or an SSE stream back; 202 for notifications and
-// responses; sessions with a random Mcp-Session-Id, ended by DELETE or idleness (then 404);
-// MCP-Protocol-Version checked; Host and Origin validated against DNS rebinding; GET /health.
+// Streamable HTTP, the downstream side (MCP-DIGEST §4):
+//   POST /mcp   one JSON-RPC message (or a 2025-03-26 batch). A request is answered with JSON,
+//               or, as soon as something related must reach the client first (progress,
+//               sampling, elicitation, logging), with an SSE stream that ends with the response.
+//               Notifications and responses get 202. A client that closes the stream cancels
+//               its request.
+//   GET /mcp    the standalone SSE stream for messages not tied to a request (list_changed,
+//               resources/updated...), one per session, resumable with Last-Event-ID,
+//               keep-alive comments when idle.
+//   DELETE /mcp ends the session.
+//   GET /health JSON state of every backend.
+// Sessions have a random Mcp-Session-Id (404 once ended); MCP-Protocol-Version is checked;
+// Host and Origin are validated against DNS rebinding.
 
 #include "config/config.hpp"
-#include "proxy/aggregator.hpp"
-#include "proxy/downstream_session.hpp"
 #include "proxy/mcp_server.hpp"
+#include "proxy/session_manager.hpp"
 #include "transport/http_server.hpp"
 
 #include <chrono>
 #include <memory>
 #include <string>
-#include <unordered_map>
 
 namespace mcproxy::proxy {
 
 class HttpEndpoint {
  public:
-  HttpEndpoint(McpServer& server, Aggregator& aggregator, config::HttpServerConfig config);
+  HttpEndpoint(McpServer& server, SessionManager& sessions, const config::Config& config);
 
   boost::asio::awaitable<void> handle(transport::HttpRequest& request,
                                       transport::HttpExchange& exchange);
-  std::size_t session_count() const noexcept { return sessions_.size(); }
-  // The port actually bound (for messages when port 0 was asked for).
-  void set_bound_port(unsigned short port) noexcept { bound_port_ = port; }
+  // Ends open GET streams (shutdown).
+  void stop() noexcept { stopping_ = true; }
 
  private:
   boost::asio::awaitable<void> handle_post(transport::HttpRequest& request,
                                            transport::HttpExchange& exchange);
+  boost::asio::awaitable<void> handle_get(transport::HttpRequest& request,
+                                          transport::HttpExchange& exchange);
   boost::asio::awaitable<void> handle_delete(transport::HttpRequest& request,
                                              transport::HttpExchange& exchange);
   transport::HttpResponse health() const;
   bool host_allowed(std::string_view host) const;
   bool origin_allowed(std::string_view origin) const;
-  void expire_idle_sessions();
-  std::shared_ptr<DownstreamSession> create_session();
 
   McpServer& server_;
-  Aggregator& aggregator_;
-  config::HttpServerConfig config_;
+  SessionManager& sessions_;
+  const config::Config& config_;
   bool loopback_only_;
-  unsigned short bound_port_ = 0;
-  std::unordered_map<std::string, std::shared_ptr<DownstreamSession>> sessions_;
+  bool stopping_ = false;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

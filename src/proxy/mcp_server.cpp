@@ -1,6 +1,7 @@
 #include "proxy/mcp_server.hpp"
 
 #include "mcp/protocol.hpp"
+#include "proxy/version_adapter.hpp"
 
 #include <boost/json.hpp>
 
@@ -15,7 +16,7 @@ using asio::awaitable;
 using mcp::McpError;
 namespace ec = mcp::error_code;
 
-json::value McpServer::initialize(DownstreamSession& session, const json::object& params) {
+awaitable<json::value> McpServer::initialize(DownstreamSession& session, const json::object& params) {
   std::string_view requested;
   if (auto* v = params.if_contains("protocolVersion"); v && v->is_string()) requested = v->get_string();
   else throw McpError(ec::kInvalidParams, "Invalid params: initialize needs \"protocolVersion\"");
@@ -23,77 +24,116 @@ json::value McpServer::initialize(DownstreamSession& session, const json::object
   if (auto* c = params.if_contains("capabilities"); c && c->is_object())
     session.client_capabilities = c->get_object();
   if (auto* i = params.if_contains("clientInfo"); i && i->is_object()) session.client_info = i->get_object();
+  co_await sessions_.attach_catalogue(session);
+  co_await session.aggregator->refresh();
   session.initialize_seen = true;
 
   json::object result;
   result["protocolVersion"] = session.protocol_version;
-  result["capabilities"] = aggregator_.server_capabilities();
+  result["capabilities"] = session.aggregator->server_capabilities();
   result["serverInfo"] = json::object{{"name", "mcproxy"}, {"title", "MCProxy"}, {"version", MCPROXY_VERSION}};
-  if (auto text = aggregator_.instructions(); !text.empty()) result["instructions"] = std::move(text);
+  if (auto text = session.aggregator->instructions(); !text.empty()) result["instructions"] = std::move(text);
   std::string client = "unknown client";
   if (auto* n = session.client_info.if_contains("name"); n && n->is_string()) client = n->get_string();
   spdlog::info("session {}: {} initialized with protocol {}", session.label(), client,
                session.protocol_version);
-  return result;
+  co_return result;
 }
 
 awaitable<json::value> McpServer::dispatch(DownstreamSession& session, std::string_view method,
-                                           json::object params) {
-  if (method == "initialize") co_return initialize(session, params);
+                                           json::object params, RequestContext& ctx) {
+  if (method == "initialize") co_return co_await initialize(session, params);
   if (method == "ping") co_return json::object{};
-  if (method == "tools/list") co_return co_await aggregator_.list(ListKind::tools, params);
-  if (method == "tools/call") co_return co_await aggregator_.call_tool(std::move(params));
-  if (method == "prompts/list") co_return co_await aggregator_.list(ListKind::prompts, params);
-  if (method == "prompts/get") co_return co_await aggregator_.get_prompt(std::move(params));
-  if (method == "resources/list") co_return co_await aggregator_.list(ListKind::resources, params);
+  if (!session.aggregator) {
+    throw McpError(ec::kInvalidRequest, "Invalid Request: send initialize before other requests");
+  }
+  Aggregator& aggregator = *session.aggregator;
+  if (method == "tools/list") co_return co_await aggregator.list(ListKind::tools, params);
+  if (method == "tools/call") co_return co_await aggregator.call_tool(std::move(params), ctx);
+  if (method == "prompts/list") co_return co_await aggregator.list(ListKind::prompts, params);
+  if (method == "prompts/get") co_return co_await aggregator.get_prompt(std::move(params), ctx);
+  if (method == "resources/list") co_return co_await aggregator.list(ListKind::resources, params);
   if (method == "resources/templates/list")
-    co_return co_await aggregator_.list(ListKind::templates, params);
-  if (method == "resources/read") co_return co_await aggregator_.read_resource(std::move(params));
+    co_return co_await aggregator.list(ListKind::templates, params);
+  if (method == "resources/read") co_return co_await aggregator.read_resource(std::move(params), ctx);
   if (method == "resources/subscribe" || method == "resources/unsubscribe")
-    co_return co_await aggregator_.subscribe(method, std::move(params));
-  if (method == "completion/complete") co_return co_await aggregator_.complete(std::move(params));
-  if (method == "logging/setLevel") co_return co_await aggregator_.set_log_level(std::move(params));
+    co_return co_await aggregator.subscribe(method, std::move(params), ctx);
+  if (method == "completion/complete") co_return co_await aggregator.complete(std::move(params), ctx);
+  if (method == "logging/setLevel") co_return co_await aggregator.set_log_level(std::move(params), ctx);
+  if (method.starts_with("tasks/")) co_return co_await aggregator.task_request(method, std::move(params), ctx);
   throw McpError(ec::kMethodNotFound, fmt::format("Method not found: {}", method));
 }
 
-awaitable<std::optional<json::object>> McpServer::handle(DownstreamSession& session,
-                                                         mcp::Message message) {
-  session.last_activity = std::chrono::steady_clock::now();
+void McpServer::on_notification(DownstreamSession& session, const mcp::Message& message) {
+  auto method = message.method();
+  if (method == "notifications/initialized") {
+    session.initialized = true;
+  } else if (method == "notifications/cancelled") {
+    auto* id = message.params().if_contains("requestId");
+    if (id && session.cancel(*id))
+      spdlog::info("session {}: request {} cancelled by the client", session.label(), json::serialize(*id));
+    else
+      spdlog::debug("session {}: cancellation of a request not in flight ignored", session.label());
+  } else if (method == "notifications/roots/list_changed") {
+    // Only per-client backends were told about this client's roots.
+    if (session.aggregator) session.aggregator->notify_backends(method, message.params(), true);
+  } else {
+    spdlog::debug("session {}: notification {}", session.label(), method);
+  }
+}
+
+awaitable<std::optional<json::object>> McpServer::handle(std::shared_ptr<DownstreamSession> session,
+                                                         mcp::Message message, ClientStream* stream) {
+  session->last_activity = std::chrono::steady_clock::now();
   if (message.is_notification()) {
-    if (message.method() == "notifications/initialized") session.initialized = true;
-    else spdlog::debug("session {}: notification {}", session.label(), message.method());
+    on_notification(*session, message);
     co_return std::nullopt;
   }
   if (message.is_response()) {
-    spdlog::debug("session {}: response to id {} with no request pending: dropped", session.label(),
-                  json::serialize(message.id()));
+    std::string id = json::serialize(message.id());
+    if (!session->deliver_response(std::move(message)))
+      spdlog::debug("session {}: response to id {} that nothing waits for: dropped", session->label(), id);
     co_return std::nullopt;
   }
 
-  const std::uint64_t correlation = next_correlation_id_++;
-  ++session.requests;
-  json::value id = message.id();
+  RequestContext ctx;
+  ctx.session = session;
+  ctx.id = message.id();
+  ctx.correlation_id = next_correlation_id_++;
+  ctx.stream = stream;
+  ++session->requests;
   std::string method(message.method());
-  auto started = std::chrono::steady_clock::now();
-  auto elapsed_us = [&] {
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                 started)
-        .count();
-  };
   json::object params;
   if (auto* p = message.body().if_contains("params"); p && p->is_object()) params = std::move(p->get_object());
+  if (auto* meta = params.if_contains("_meta"); meta && meta->is_object()) {
+    if (auto* token = meta->get_object().if_contains("progressToken")) ctx.progress_token = *token;
+  }
+  session->add_in_flight(ctx);
+  struct Done {
+    DownstreamSession& s;
+    RequestContext& c;
+    ~Done() { s.remove_in_flight(c); }
+  } done{*session, ctx};
+
+  auto elapsed_us = [&] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                 ctx.started)
+        .count();
+  };
   try {
-    json::value result = co_await dispatch(session, method, std::move(params));
-    spdlog::debug("session {} req#{} {} ok in {} us", session.label(), correlation, method, elapsed_us());
-    co_return mcp::make_result(std::move(id), std::move(result));
+    json::value result = co_await dispatch(*session, method, std::move(params), ctx);
+    adapt_result_for_client(method, result, session->protocol_version);
+    spdlog::debug("session {} req#{} {} ok in {} us", session->label(), ctx.correlation_id, method,
+                  elapsed_us());
+    co_return mcp::make_result(ctx.id, std::move(result));
   } catch (const McpError& e) {
-    spdlog::info("session {} req#{} {} failed in {} us: {} ({})", session.label(), correlation,
-                 method, elapsed_us(), e.what(), e.code());
-    co_return mcp::make_error(std::move(id), e);
+    spdlog::info("session {} req#{} {} failed in {} us: {} ({})", session->label(),
+                 ctx.correlation_id, method, elapsed_us(), e.what(), e.code());
+    co_return mcp::make_error(ctx.id, e);
   } catch (const std::exception& e) {
-    spdlog::error("session {} req#{} {} internal error: {}", session.label(), correlation, method,
-                  e.what());
-    co_return mcp::make_error(std::move(id), ec::kInternalError,
+    spdlog::error("session {} req#{} {} internal error: {}", session->label(), ctx.correlation_id,
+                  method, e.what());
+    co_return mcp::make_error(ctx.id, ec::kInternalError,
                               fmt::format("Internal error in MCProxy: {}", e.what()));
   }
 }

@@ -1,34 +1,40 @@
 #pragma once
 // The proxy's MCP server side, independent of the downstream transport: takes one parsed
 // message from a session, answers initialize and ping itself, and sends everything else to the
-// aggregator. Errors become JSON-RPC error responses here (one of the two places where
-// exceptions turn into protocol errors).
+// session's aggregator with a RequestContext (cancellation, progress, related stream). Errors
+// become JSON-RPC error responses here (one of the two places where exceptions turn into
+// protocol errors).
 
 #include "mcp/jsonrpc.hpp"
 #include "proxy/aggregator.hpp"
+#include "proxy/client_stream.hpp"
 #include "proxy/downstream_session.hpp"
+#include "proxy/session_manager.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
-#include <atomic>
+#include <memory>
 #include <optional>
 
 namespace mcproxy::proxy {
 
 class McpServer {
  public:
-  explicit McpServer(Aggregator& aggregator) : aggregator_(aggregator) {}
+  explicit McpServer(SessionManager& sessions) : sessions_(sessions) {}
 
-  // Returns the response for a request, nothing for a notification or response.
-  boost::asio::awaitable<std::optional<json::object>> handle(DownstreamSession& session,
-                                                            mcp::Message message);
+  // Returns the response for a request, nothing for a notification or response. `stream`, if
+  // set, carries messages related to this request (progress, sampling...) before the response.
+  boost::asio::awaitable<std::optional<json::object>> handle(
+      std::shared_ptr<DownstreamSession> session, mcp::Message message, ClientStream* stream);
 
  private:
   boost::asio::awaitable<json::value> dispatch(DownstreamSession& session, std::string_view method,
-                                               json::object params);
-  json::value initialize(DownstreamSession& session, const json::object& params);
+                                               json::object params, RequestContext& ctx);
+  boost::asio::awaitable<json::value> initialize(DownstreamSession& session,
+                                                 const json::object& params);
+  void on_notification(DownstreamSession& session, const mcp::Message& message);
 
-  Aggregator& aggregator_;
+  SessionManager& sessions_;
   std::uint64_t next_correlation_id_ = 1;
 };
 

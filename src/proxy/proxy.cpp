@@ -4,10 +4,14 @@
 #include "proxy/backend.hpp"
 #include "proxy/http_endpoint.hpp"
 #include "proxy/mcp_server.hpp"
+#include "proxy/relay.hpp"
+#include "proxy/session_manager.hpp"
+#include "proxy/stdio_endpoint.hpp"
 #include "transport/http_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -17,6 +21,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <cstring>
 
 namespace mcproxy::proxy {
 
@@ -35,7 +40,7 @@ void log_exception(std::string_view what, std::exception_ptr e) {
   }
 }
 
-// Runs fn() for every backend concurrently and returns when all have finished.
+// Runs fn(backend) for every backend concurrently and returns when all have finished.
 template <class Fn>
 awaitable<void> for_all_backends(const std::vector<std::shared_ptr<Backend>>& backends, Fn fn) {
   auto executor = co_await asio::this_coro::executor;
@@ -52,54 +57,69 @@ awaitable<void> for_all_backends(const std::vector<std::shared_ptr<Backend>>& ba
 
 }  // namespace
 
-int run_proxy(config::Config config, RunOptions options) {
+int run_proxy(config::Config config, Downstream downstream) {
   asio::io_context io(1);
   auto executor = io.get_executor();
+  ::signal(SIGPIPE, SIG_IGN);
 
-  std::vector<std::shared_ptr<Backend>> backends;
-  for (auto& server : config.servers) backends.push_back(std::make_shared<Backend>(executor, server));
-  Aggregator aggregator(backends, config.naming);
-  for (auto& b : backends) b->on_catalogue_changed = [&aggregator](Backend&) { aggregator.mark_dirty(); };
-  McpServer server(aggregator);
-  HttpEndpoint endpoint(server, aggregator, config.http);
+  Relay relay;
+  std::vector<std::shared_ptr<Backend>> backends;  // shared mode only; per-client ones live in sessions
+  for (auto& server : config.servers) {
+    if (server.session_mode == config::SessionMode::per_client && !server.disabled) continue;
+    backends.push_back(
+        std::make_shared<Backend>(executor, server, &relay, shared_client_capabilities()));
+  }
+  auto shared = std::make_shared<Aggregator>(backends, config.naming, config.http.page_size);
+  SessionManager sessions(executor, config, relay, shared);
+  McpServer server(sessions);
 
-  transport::HttpServerOptions http_options;
-  http_options.host = config.http.host;
-  http_options.port = config.http.port;
-  http_options.max_body_bytes = config.http.max_body_bytes;
-  auto http = std::make_shared<transport::HttpServer>(
-      executor, http_options,
-      [&endpoint](transport::HttpRequest& req, transport::HttpExchange& ex) {
-        return endpoint.handle(req, ex);
-      });
-  // Bind before starting anything, so a busy port fails fast and leaves no child behind.
-  http->listen();
-  endpoint.set_bound_port(http->local_endpoint().port());
+  std::shared_ptr<transport::HttpServer> http;
+  std::unique_ptr<HttpEndpoint> endpoint;
+  std::unique_ptr<StdioEndpoint> stdio;
+  if (downstream == Downstream::http) {
+    endpoint = std::make_unique<HttpEndpoint>(server, sessions, config);
+    transport::HttpServerOptions options;
+    options.host = config.http.host;
+    options.port = config.http.port;
+    options.max_body_bytes = config.http.max_body_bytes;
+    http = std::make_shared<transport::HttpServer>(
+        executor, options, [&endpoint](transport::HttpRequest& req, transport::HttpExchange& ex) {
+          return endpoint->handle(req, ex);
+        });
+    // Bind before starting anything, so a busy port fails fast and leaves no child behind.
+    http->listen();
+  }
 
   int exit_code = 0;
   bool stopping = false;
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signal(SIGPIPE, SIG_IGN);
 
   auto shutdown = [&]() -> awaitable<void> {
-    http->stop();
+    if (http) http->stop();
+    if (endpoint) endpoint->stop();
+    co_await sessions.end_all();
     spdlog::info("stopping {} backends", backends.size());
     co_await for_all_backends(backends, [](std::shared_ptr<Backend> b) { return b->stop(); });
+    if (stdio) co_await stdio->flush();
     spdlog::info("MCProxy stopped");
     io.stop();
+  };
+  auto begin_shutdown = [&](std::string_view why) {
+    if (stopping) return;
+    stopping = true;
+    spdlog::info("{}: shutting down", why);
+    asio::co_spawn(io, shutdown(), [](std::exception_ptr e) { log_exception("shutdown", e); });
   };
 
   signals.async_wait([&](boost::system::error_code ec, int signo) {
     if (ec) return;
-    stopping = true;
-    spdlog::info("received {}: shutting down (send it again to exit at once)", strsignal(signo));
+    begin_shutdown(fmt::format("received {} (send it again to exit at once)", strsignal(signo)));
     signals.async_wait([&](boost::system::error_code ec2, int) {
       if (ec2) return;
       spdlog::warn("second signal: exiting now");
       exit_code = 130;
       io.stop();
     });
-    asio::co_spawn(io, shutdown(), [](std::exception_ptr e) { log_exception("shutdown", e); });
   });
 
   asio::co_spawn(
@@ -110,24 +130,33 @@ int run_proxy(config::Config config, RunOptions options) {
         if (stopping) co_return;
         std::size_t up = 0;
         for (auto& b : backends) up += b->up();
-        co_await aggregator.refresh();
+        co_await shared->refresh();
+        if (up < backends.size())
+          spdlog::warn("{} of {} backends are up; the others are left out", up, backends.size());
+        if (downstream == Downstream::stdio) {
+          stdio = std::make_unique<StdioEndpoint>(executor, server, sessions,
+                                                  config.http.max_body_bytes,
+                                                  [&] { begin_shutdown("end of input"); });
+          stdio->start();
+          spdlog::info("MCProxy serving MCP on stdin/stdout");
+          co_return;
+        }
         auto host = config.http.host.find(':') != std::string::npos ? "[" + config.http.host + "]"
                                                                      : config.http.host;
         std::string url = fmt::format("http://{}:{}{}", host, http->local_endpoint().port(),
                                       config.http.path);
-        if (up < backends.size()) {
-          spdlog::warn("{} of {} backends are up; the others are left out (see {}/health)", up,
-                       backends.size(), url.substr(0, url.size() - config.http.path.size()));
-        }
         http->start_accepting();
-        spdlog::info("MCProxy listening on {}", url);
-        if (options.on_listening) options.on_listening(url);
+        spdlog::info("MCProxy listening on {} (health: {}:{}/health)", url,
+                     fmt::format("http://{}", host), http->local_endpoint().port());
       },
-      [](std::exception_ptr e) { log_exception("start-up", e); });
+      [&](std::exception_ptr e) {
+        if (!e) return;
+        log_exception("start-up", e);
+        exit_code = 1;
+        begin_shutdown("start-up failed");
+      });
 
   io.run();
-  // Whatever is still alive (second signal): make sure no child outlives us.
-  for (auto& b : backends) b.reset();
   return exit_code;
 }
 

@@ -38,6 +38,9 @@ class HttpExchange {
   boost::asio::awaitable<void> end_event_stream();
 
   bool responded() const noexcept { return responded_; }
+  bool streaming() const noexcept { return streaming_; }
+  boost::asio::ip::tcp::socket& socket() noexcept { return stream_.socket(); }
+  boost::asio::any_io_executor executor() { return stream_.get_executor(); }
   bool keep_alive() const noexcept { return keep_alive_; }
   void close_after() noexcept { keep_alive_ = false; }
 

@@ -258,7 +258,7 @@ describe('Streamable HTTP endpoint (raw HTTP)', () => {
     const res = await post(url, rpc('tools/list'), { ...sessionHeaders(), accept: 'text/event-stream' });
     assert.equal(res.status, 200, res.text);
     assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
-    assert.match(res.text, /^event: message\ndata: \{/m);
+    assert.match(res.text, /^event: message\nid: \d+\ndata: \{/m);
     assert.ok(res.json?.result?.tools?.some((t) => t.name === 'everything__echo'), res.text);
   });
 
@@ -268,16 +268,38 @@ describe('Streamable HTTP endpoint (raw HTTP)', () => {
     assert.match(res.text, /Mcp-Session-Id/);
   });
 
-  test('a wrong Content-Type → 415; GET on the endpoint → 405 with Allow', async () => {
+  test('a wrong Content-Type → 415; PUT → 405 with Allow', async () => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'text/plain', accept: 'application/json, text/event-stream', ...sessionHeaders() },
       body: JSON.stringify(rpc('ping')),
     });
     assert.equal(res.status, 415);
-    const get = await fetch(url, { headers: { accept: 'text/event-stream', ...sessionHeaders() } });
-    assert.equal(get.status, 405);
-    assert.match(get.headers.get('allow') ?? '', /POST/);
+    const put = await fetch(url, { method: 'PUT', headers: sessionHeaders(), body: '{}' });
+    assert.equal(put.status, 405);
+    assert.match(put.headers.get('allow') ?? '', /POST/);
+  });
+
+  test('GET opens the standalone SSE stream: one per session (409 for a second), 400 without a session', async () => {
+    const noSession = await fetch(url, { headers: { accept: 'text/event-stream' } });
+    assert.equal(noSession.status, 400);
+    const id = await newSession();
+    const controller = new AbortController();
+    const first = await fetch(url, { headers: { accept: 'text/event-stream', ...sessionHeaders(id) }, signal: controller.signal });
+    assert.equal(first.status, 200);
+    assert.match(first.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const second = await fetch(url, { headers: { accept: 'text/event-stream', ...sessionHeaders(id) } });
+    assert.equal(second.status, 409);
+    controller.abort();
+    // Once the first stream is gone, a new GET is accepted again.
+    let status;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      await sleep(100);
+      const again = await fetch(url, { headers: { accept: 'text/event-stream', ...sessionHeaders(id) }, signal: AbortSignal.timeout(2000) });
+      status = again.status;
+      if (status === 200) await again.body.cancel();
+    }
+    assert.equal(status, 200);
   });
 
   test('a 2025-03-26 batch gets one array of responses; notifications in it get none', async () => {

@@ -1,0 +1,55 @@
+#pragma once
+// The reverse path: what backends send that is not a response (notifications and
+// server->client requests) finds the downstream session(s) it belongs to.
+//   - progress: by the proxy's own token, which replaced the client's on the way up (tokens of
+//     different clients can never collide upstream); the client gets its own token back;
+//   - sampling / elicitation / roots: the session whose request is in flight on that backend
+//     (the one whose progress token the request carries, else the oldest), or the owner of a
+//     per-client backend; with nobody to ask, the backend gets an error, never silence;
+//   - logging: tagged with the backend's name, to the sessions with requests in flight there,
+//     else to every session that uses the backend;
+//   - resources/updated: to the sessions that subscribed to that URI;
+//   - list_changed: to every session that uses the backend.
+
+#include "mcp/jsonrpc.hpp"
+#include "proxy/request_context.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace mcproxy::proxy {
+
+class Backend;
+class DownstreamSession;
+enum class ListKind;
+
+class Relay {
+ public:
+  void add_session(const std::shared_ptr<DownstreamSession>& session);
+  void remove_session(const DownstreamSession& session);
+  std::size_t session_count() const noexcept { return sessions_.size(); }
+
+  // Replaces the client's progress token with a proxy-wide unique one while the request runs.
+  std::int64_t register_progress(RequestContext& ctx);
+  void unregister_progress(std::int64_t token) { progress_.erase(token); }
+
+  void on_backend_notification(Backend& backend, mcp::Message message);
+  boost::asio::awaitable<boost::json::value> on_backend_request(Backend& backend, mcp::Message message);
+  // What the backend contributes changed: every session using it hears list_changed.
+  void on_catalogue_changed(Backend& backend, std::initializer_list<ListKind> kinds);
+
+ private:
+  template <class Fn>
+  void for_each_session_using(const Backend& backend, Fn&& fn);
+  void deliver_related(Backend& backend, const boost::json::object& message);
+
+  std::unordered_map<std::string, std::weak_ptr<DownstreamSession>> sessions_;
+  std::unordered_map<std::int64_t, RequestContext*> progress_;
+  std::int64_t next_token_ = 1;
+};
+
+}  // namespace mcproxy::proxy

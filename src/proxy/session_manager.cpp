@@ -1,0 +1,124 @@
+#include "proxy/session_manager.hpp"
+
+#include "proxy/http_endpoint.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace mcproxy::proxy {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+json::object shared_client_capabilities() {
+  return json::object{{"sampling", json::object{}}, {"elicitation", json::object{}}};
+}
+
+SessionManager::SessionManager(asio::any_io_executor executor, const config::Config& config,
+                               Relay& relay, std::shared_ptr<Aggregator> shared)
+    : executor_(executor), config_(config), relay_(relay), shared_(std::move(shared)) {
+  for (auto& s : config_.servers)
+    has_per_client_ |= (s.session_mode == config::SessionMode::per_client && !s.disabled);
+}
+
+std::shared_ptr<DownstreamSession> SessionManager::create() {
+  expire_idle();
+  if (sessions_.size() >= config_.http.max_sessions) return nullptr;
+  auto session = std::make_shared<DownstreamSession>(executor_, new_session_id());
+  sessions_.emplace(session->id(), session);
+  relay_.add_session(session);
+  return session;
+}
+
+std::shared_ptr<DownstreamSession> SessionManager::find(const std::string& id) {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+std::size_t SessionManager::per_client_instances(const std::string& server) const {
+  std::size_t n = 0;
+  for (auto& [id, s] : sessions_) {
+    if (!s->aggregator || s->aggregator == shared_) continue;
+    for (auto& b : s->aggregator->backends())
+      if (b->per_client() && b->name() == server && b->up()) ++n;
+  }
+  return n;
+}
+
+asio::awaitable<void> SessionManager::attach_catalogue(DownstreamSession& session) {
+  if (!has_per_client_) {
+    session.aggregator = shared_;
+    co_return;
+  }
+  // The client's own capabilities go upstream (tasks stay between client and proxy).
+  json::object caps = session.client_capabilities;
+  caps.erase("tasks");
+  std::vector<std::shared_ptr<Backend>> backends;
+  std::vector<std::shared_ptr<Backend>> fresh;
+  auto shared_it = shared_->backends().begin();
+  std::shared_ptr<DownstreamSession> owner = find(session.id());
+  for (auto& server : config_.servers) {
+    if (server.session_mode == config::SessionMode::per_client && !server.disabled) {
+      auto b = std::make_shared<Backend>(executor_, server, &relay_, caps, owner);
+      backends.push_back(b);
+      fresh.push_back(b);
+    } else if (shared_it != shared_->backends().end()) {
+      backends.push_back(*shared_it++);
+    }
+  }
+  // Start this session's backends in parallel; initialize answers once they are up (or failed).
+  auto remaining = std::make_shared<std::size_t>(fresh.size());
+  auto done = std::make_shared<asio::steady_timer>(executor_, std::chrono::steady_clock::time_point::max());
+  for (auto& b : fresh) {
+    asio::co_spawn(executor_, b->start(), [remaining, done](std::exception_ptr) {
+      if (--*remaining == 0) done->cancel();
+    });
+  }
+  if (*remaining > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+  session.aggregator = std::make_shared<Aggregator>(std::move(backends), config_.naming,
+                                                    config_.http.page_size);
+}
+
+void SessionManager::end(const std::string& id, std::string_view why) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  auto session = it->second;
+  sessions_.erase(it);
+  relay_.remove_session(*session);
+  session->close();
+  spdlog::info("session {} ended: {}", session->label(), why);
+  if (session->aggregator && session->aggregator != shared_) {
+    for (auto& b : session->aggregator->backends()) {
+      if (!b->per_client()) continue;
+      asio::co_spawn(executor_, [b]() { return b->stop(); }, asio::detached);
+    }
+  }
+}
+
+asio::awaitable<void> SessionManager::end_all() {
+  std::vector<std::shared_ptr<Backend>> own;
+  for (auto& [id, s] : sessions_) {
+    s->close();
+    if (s->aggregator && s->aggregator != shared_)
+      for (auto& b : s->aggregator->backends())
+        if (b->per_client()) own.push_back(b);
+  }
+  sessions_.clear();
+  for (auto& b : own) co_await b->stop();
+}
+
+void SessionManager::expire_idle() {
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> idle;
+  for (auto& [id, s] : sessions_)
+    if (now - s->last_activity > config_.http.session_idle_timeout && s->in_flight() == 0)
+      idle.push_back(id);
+  for (auto& id : idle) end(id, "idle for longer than httpServer.sessionIdleTimeoutSeconds");
+}
+
+}  // namespace mcproxy::proxy

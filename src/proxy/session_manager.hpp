@@ -1,0 +1,56 @@
+#pragma once
+// Creates, finds and ends downstream sessions, and gives each the catalogue it sees: the shared
+// one, or, when some servers run in "per-client" session mode, one of its own in which those
+// servers are fresh upstream sessions (a child process each for stdio) initialized with this
+// client's own capabilities, stopped when the session ends.
+
+#include "config/config.hpp"
+#include "proxy/aggregator.hpp"
+#include "proxy/backend.hpp"
+#include "proxy/downstream_session.hpp"
+#include "proxy/relay.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace mcproxy::proxy {
+
+class SessionManager {
+ public:
+  SessionManager(boost::asio::any_io_executor executor, const config::Config& config, Relay& relay,
+                 std::shared_ptr<Aggregator> shared);
+
+  // Nullptr when maxSessions is reached.
+  std::shared_ptr<DownstreamSession> create();
+  std::shared_ptr<DownstreamSession> find(const std::string& id);
+  // On initialize: attaches the session's catalogue (starting its per-client backends).
+  boost::asio::awaitable<void> attach_catalogue(DownstreamSession& session);
+  // Ends a session: its requests are cancelled, its per-client backends stopped.
+  void end(const std::string& id, std::string_view why);
+  boost::asio::awaitable<void> end_all();
+  void expire_idle();
+
+  std::size_t size() const noexcept { return sessions_.size(); }
+  std::size_t per_client_instances(const std::string& server) const;
+  const std::shared_ptr<Aggregator>& shared() const noexcept { return shared_; }
+  Relay& relay() noexcept { return relay_; }
+
+ private:
+  boost::asio::any_io_executor executor_;
+  const config::Config& config_;
+  Relay& relay_;
+  std::shared_ptr<Aggregator> shared_;
+  bool has_per_client_ = false;
+  std::unordered_map<std::string, std::shared_ptr<DownstreamSession>> sessions_;
+};
+
+// What the proxy declares upstream for shared backends: what it can honour by forwarding to
+// the client whose request is in flight.
+boost::json::object shared_client_capabilities();
+
+}  // namespace mcproxy::proxy

@@ -1,0 +1,145 @@
+#include "proxy/stdio_endpoint.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+namespace mcproxy::proxy {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using asio::awaitable;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+StdioEndpoint::StdioEndpoint(asio::any_io_executor executor, McpServer& server,
+                             SessionManager& sessions, std::size_t max_message_bytes,
+                             std::function<void()> on_end_of_input)
+    : executor_(executor),
+      server_(server),
+      sessions_(sessions),
+      on_end_of_input_(std::move(on_end_of_input)),
+      input_(executor),
+      output_(executor),
+      framer_(max_message_bytes),
+      write_signal_(executor, std::chrono::steady_clock::time_point::max()),
+      idle_signal_(executor, std::chrono::steady_clock::time_point::max()) {}
+
+void StdioEndpoint::start() {
+  boost::system::error_code ec;
+  input_.assign(::dup(STDIN_FILENO), ec);
+  if (!ec) output_.assign(::dup(STDOUT_FILENO), ec);
+  if (ec) {
+    throw std::runtime_error(fmt::format(
+        "stdio mode needs stdin and stdout to be pipes or terminals ({}); it is meant to be "
+        "started by an MCP client",
+        ec.message()));
+  }
+  session_ = sessions_.create();
+  if (!session_) throw std::runtime_error("cannot create the stdio session");
+  session_->direct_stream = this;
+  auto log = [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("stdio endpoint: {}", ex.what());
+    }
+  };
+  asio::co_spawn(executor_, read_loop(), log);
+  asio::co_spawn(executor_, write_loop(), log);
+}
+
+bool StdioEndpoint::send(const json::object& message) {
+  if (output_failed_) return false;
+  queue_.push_back(json::serialize(message));
+  write_signal_.cancel();
+  return true;
+}
+
+awaitable<void> StdioEndpoint::flush() {
+  while ((writing_ || !queue_.empty()) && !output_failed_) {
+    idle_signal_.expires_after(std::chrono::milliseconds(50));
+    co_await idle_signal_.async_wait(kTuple);
+  }
+}
+
+awaitable<void> StdioEndpoint::write_loop() {
+  static constexpr char kNewline = '\n';
+  for (;;) {
+    if (queue_.empty()) {
+      write_signal_.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await write_signal_.async_wait(kTuple);
+      if (!output_.is_open()) co_return;
+      continue;
+    }
+    writing_ = true;
+    std::string line = std::move(queue_.front());
+    queue_.pop_front();
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(line), asio::buffer(&kNewline, 1)};
+    auto [ec, n] = co_await asio::async_write(output_, buffers, kTuple);
+    writing_ = false;
+    idle_signal_.cancel();
+    if (ec) {
+      spdlog::warn("stdout closed ({}): the client is gone", ec.message());
+      output_failed_ = true;
+      queue_.clear();
+      if (on_end_of_input_) on_end_of_input_();
+      co_return;
+    }
+  }
+}
+
+void StdioEndpoint::on_line(std::string_view line) {
+  std::optional<mcp::Message> message;
+  std::optional<json::object> error;
+  try {
+    message.emplace(mcp::parse_message(line));
+  } catch (const mcp::ProtocolError& e) {
+    error = mcp::make_error(e.id(), e);
+  }
+  if (error) {
+    send(*error);
+    return;
+  }
+  asio::co_spawn(
+      executor_,
+      [this, m = std::move(*message)]() mutable -> awaitable<void> {
+        auto reply = co_await server_.handle(session_, std::move(m), this);
+        if (reply) send(*reply);
+      },
+      [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("stdio request failed: {}", ex.what());
+        }
+      });
+}
+
+awaitable<void> StdioEndpoint::read_loop() {
+  std::vector<char> buffer(64 * 1024);
+  for (;;) {
+    auto [ec, n] = co_await input_.async_read_some(asio::buffer(buffer), kTuple);
+    if (ec) break;
+    framer_.feed(
+        std::string_view(buffer.data(), n), [&](std::string_view line) { on_line(line); },
+        [&](std::size_t bytes) {
+          send(mcp::make_error(nullptr, mcp::error_code::kInvalidRequest,
+                               "Invalid Request: message larger than the limit"));
+        });
+    framer_.release_memory();
+  }
+  spdlog::info("stdin closed: shutting down");
+  if (on_end_of_input_) on_end_of_input_();
+}
+
+}  // namespace mcproxy::proxy
