@@ -146,6 +146,16 @@ int run_proxy(config::Config config, Downstream downstream) {
         std::string url = fmt::format("http://{}:{}{}", host, http->local_endpoint().port(),
                                       config.http.path);
         http->start_accepting();
+        // Sessions that clients abandoned (no DELETE) end after the idle timeout, and with them
+        // their per-client backends.
+        asio::co_spawn(io, [&]() -> awaitable<void> {
+          asio::steady_timer sweep(io);
+          while (!stopping) {
+            sweep.expires_after(std::min<std::chrono::seconds>(config.http.session_idle_timeout, std::chrono::seconds(60)));
+            co_await sweep.async_wait(kTuple);
+            if (!stopping) sessions.expire_idle();
+          }
+        }, [](std::exception_ptr e) { log_exception("session sweep", e); });
         spdlog::info("MCProxy listening on {} (health: {}:{}/health)", url,
                      fmt::format("http://{}", host), http->local_endpoint().port());
       },

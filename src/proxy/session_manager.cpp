@@ -4,7 +4,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -95,7 +94,9 @@ void SessionManager::end(const std::string& id, std::string_view why) {
   if (session->aggregator && session->aggregator != shared_) {
     for (auto& b : session->aggregator->backends()) {
       if (!b->per_client()) continue;
-      asio::co_spawn(executor_, [b]() { return b->stop(); }, asio::detached);
+      asio::co_spawn(executor_, [b]() { return b->stop(); }, [name = b->name()](std::exception_ptr e) {
+        if (e) spdlog::error("[{}] stopping the per-client backend failed", name);
+      });
     }
   }
 }
