@@ -2,6 +2,7 @@
 
 #include "app/logging.hpp"
 #include "config/config.hpp"
+#include "middleware/plan.hpp"
 #include "proxy/proxy.hpp"
 
 #include <optional>
@@ -78,8 +79,10 @@ int main(int argc, char** argv) {
   setup_logging(log_level, log_format);
 
   config::Config config;
+  middleware::Plan plan;
   try {
     config = config::load_config_file(config_path);
+    plan = middleware::compile_plan(config);  // every middleware config, before anything starts
   } catch (const config::ConfigError& e) {
     std::fprintf(stderr, "mcproxy: %s\n", e.what());
     return 2;
@@ -89,7 +92,7 @@ int main(int argc, char** argv) {
   for (auto& w : config.warnings) spdlog::warn("{}: {}", config_path, w);
 
   try {
-    return proxy::run_proxy(std::move(config), stdio_command->parsed() ? proxy::Downstream::stdio
+    return proxy::run_proxy(std::move(config), std::move(plan), stdio_command->parsed() ? proxy::Downstream::stdio
                                                                          : proxy::Downstream::http);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -156,8 +157,55 @@ void read_http(JsonReader& r, const json::value& value, HttpServerConfig& http) 
   if (auto* v = obj->if_contains("allowedHosts")) {
     if (auto a = r.string_array(*v, child_path(path, "allowedHosts"))) http.allowed_hosts = *a;
   }
-  if (obj->contains("middleware")) {
-    r.warning(child_path(path, "middleware"), "middleware is not available in this version yet; ignored");
+}
+
+std::vector<MiddlewareSpec> read_middleware_list(JsonReader& r, const json::value& value,
+                                                 const std::string& path) {
+  std::vector<MiddlewareSpec> out;
+  auto* arr = r.array(value, path);
+  if (!arr) return out;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    std::string item_path = index_path(path, i);
+    auto* obj = r.object((*arr)[i], item_path);
+    if (!obj) continue;
+    r.check_keys_strict(*obj, item_path, {"type", "enabled", "config"});
+    MiddlewareSpec spec;
+    spec.path = item_path;
+    if (auto* t = obj->if_contains("type")) {
+      if (auto s = r.string(*t, child_path(item_path, "type"))) spec.type = *s;
+    } else {
+      r.error(item_path, "expected a \"type\" naming the middleware, found none");
+    }
+    if (auto* e = obj->if_contains("enabled"))
+      spec.enabled = r.boolean(*e, child_path(item_path, "enabled")).value_or(true);
+    if (auto* c = obj->if_contains("config")) {
+      if (auto* co = r.object(*c, child_path(item_path, "config"))) spec.config = *co;
+    }
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+void read_middleware(JsonReader& r, const json::value& value, MiddlewareSettings& out) {
+  const std::string path = "httpServer.middleware";
+  auto* obj = r.object(value, path);
+  if (!obj) return;
+  r.check_keys_strict(*obj, path, {"proxy", "client"});
+  if (auto* p = obj->if_contains("proxy")) out.proxy = read_middleware_list(r, *p, child_path(path, "proxy"));
+  if (auto* c = obj->if_contains("client")) {
+    std::string client_path = child_path(path, "client");
+    if (auto* client = r.object(*c, client_path)) {
+      r.check_keys_strict(*client, client_path, {"default", "servers"});
+      if (auto* d = client->if_contains("default"))
+        out.client_default = read_middleware_list(r, *d, child_path(client_path, "default"));
+      if (auto* s = client->if_contains("servers")) {
+        std::string servers_path = child_path(client_path, "servers");
+        if (auto* servers = r.object(*s, servers_path)) {
+          for (auto& [name, list] : *servers)
+            out.client_servers.emplace_back(name, read_middleware_list(r, list, child_path(servers_path, name)));
+        }
+      }
+    }
   }
 }
 
@@ -234,8 +282,19 @@ Config parse_config(const json::value& document, std::string source) {
     } else {
       r.error("", "expected a \"mcpServers\" object naming the MCP servers to proxy, found none");
     }
-    if (auto* v = root->if_contains("httpServer")) read_http(r, *v, config.http);
+    if (auto* v = root->if_contains("httpServer")) {
+      read_http(r, *v, config.http);
+      if (auto* m = v->is_object() ? v->get_object().if_contains("middleware") : nullptr)
+        read_middleware(r, *m, config.middleware);
+    }
     if (auto* v = root->if_contains("naming")) read_naming(r, *v, config.naming);
+    for (auto& [name, list] : config.middleware.client_servers) {
+      bool known = std::any_of(config.servers.begin(), config.servers.end(),
+                               [&](auto& s) { return s.name == name; });
+      if (!known)
+        r.error(child_path("httpServer.middleware.client.servers", name),
+                fmt::format("expected the name of a server in mcpServers, found \"{}\"", name));
+    }
   }
   if (!r.errors().empty()) {
     // Warnings (e.g. "did you mean \"command\"?") often explain the error: keep them with it.

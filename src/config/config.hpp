@@ -56,11 +56,29 @@ struct NamingConfig {
   std::string separator = "__";
 };
 
+// One entry of a middleware list: {type, enabled = true, config}. Its config is validated by
+// the middleware's own factory (middleware/plan.hpp); `path` locates it for messages.
+struct MiddlewareSpec {
+  std::string type;
+  bool enabled = true;
+  boost::json::object config;
+  std::string path;
+};
+
+// httpServer.middleware (igrigorik/MCProxy's layout): proxy-level list, client default list,
+// and per-server lists that replace the default for that server.
+struct MiddlewareSettings {
+  std::vector<MiddlewareSpec> proxy;
+  std::vector<MiddlewareSpec> client_default;
+  std::vector<std::pair<std::string, std::vector<MiddlewareSpec>>> client_servers;
+};
+
 struct Config {
   std::string source;  // file name, for messages
   std::vector<ServerConfig> servers;
   HttpServerConfig http;
   NamingConfig naming;
+  MiddlewareSettings middleware;
   std::vector<std::string> warnings;  // unknown keys and the like; logged at start
 };
 

@@ -157,20 +157,37 @@ std::optional<std::vector<std::string>> JsonReader::string_array(const json::val
   return out;
 }
 
+namespace {
+
+std::string unknown_key_message(std::string_view key, std::initializer_list<std::string_view> known,
+                                bool ignored) {
+  std::string_view best;
+  std::size_t best_distance = 3;
+  for (auto k : known) {
+    auto d = edit_distance(key, k);
+    if (d < best_distance) best = k, best_distance = d;
+  }
+  if (!best.empty()) return fmt::format("unknown key (did you mean \"{}\"?)", best);
+  std::string list;
+  for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+  return fmt::format("unknown key{} (known keys: {})", ignored ? ", ignored" : "", list);
+}
+
+}  // namespace
+
 void JsonReader::check_keys(const json::object& obj, const std::string& path,
                             std::initializer_list<std::string_view> known) {
   for (auto& [key, value] : obj) {
     if (std::find(known.begin(), known.end(), std::string_view(key)) != known.end()) continue;
-    std::string_view best;
-    std::size_t best_distance = 3;
-    for (auto k : known) {
-      auto d = edit_distance(key, k);
-      if (d < best_distance) best = k, best_distance = d;
-    }
-    if (!best.empty())
-      warning(child_path(path, key), fmt::format("unknown key (did you mean \"{}\"?)", best));
-    else
-      warning(child_path(path, key), "unknown key, ignored");
+    warning(child_path(path, key), unknown_key_message(key, known, true));
+  }
+}
+
+void JsonReader::check_keys_strict(const json::object& obj, const std::string& path,
+                                   std::initializer_list<std::string_view> known) {
+  for (auto& [key, value] : obj) {
+    if (std::find(known.begin(), known.end(), std::string_view(key)) != known.end()) continue;
+    error(child_path(path, key), unknown_key_message(key, known, false));
   }
 }
 

@@ -44,6 +44,10 @@ class JsonReader {
   // Warns about keys of `obj` not in `known`, with a hint when one is close (typos).
   void check_keys(const json::object& obj, const std::string& path,
                   std::initializer_list<std::string_view> known);
+  // The same, but unknown keys are errors (for middleware configs, where a typo must not
+  // silently switch a protection off).
+  void check_keys_strict(const json::object& obj, const std::string& path,
+                         std::initializer_list<std::string_view> known);
 
   // Expands ${VAR} / ${VAR:-default}; `$$` is a literal `$`. Records an error for a missing
   // variable without default.

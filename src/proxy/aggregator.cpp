@@ -110,7 +110,7 @@ void Aggregator::rebuild() {
       for (auto& item : b->list(kind)) {
         auto* name = item.get_object().if_contains("name");
         if (!name || !name->is_string()) continue;
-        requests.push_back({b->name(), name->get_string()});
+        requests.push_back({b->name(), name->get_string(), b->is_final_name(name->get_string())});
         items.emplace_back(b.get(), &item.get_object());
       }
     }

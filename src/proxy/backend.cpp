@@ -1,6 +1,7 @@
 #include "proxy/backend.hpp"
 
 #include "mcp/protocol.hpp"
+#include "middleware/plan.hpp"
 #include "proxy/relay.hpp"
 #include "transport/stdio_child.hpp"
 
@@ -62,13 +63,38 @@ namespace {
 const json::array kEmptyArray;
 }
 
+class Backend::Upstream final : public middleware::Service {
+ public:
+  explicit Upstream(Backend& backend) : backend_(backend) {}
+  awaitable<json::value> request(std::string method, json::object params, RequestContext* ctx) override {
+    return backend_.send_upstream(std::move(method), std::move(params), ctx);
+  }
+  void notify(std::string method, json::object params) override {
+    if (backend_.up() && backend_.peer_) backend_.peer_->notify(method, std::move(params));
+  }
+
+ private:
+  Backend& backend_;
+};
+
 Backend::Backend(asio::any_io_executor executor, config::ServerConfig config, Relay* relay,
-                 json::object client_capabilities, std::weak_ptr<DownstreamSession> owner)
+                 json::object client_capabilities,
+                 const std::vector<middleware::Maker>& client_middleware,
+                 std::weak_ptr<DownstreamSession> owner)
     : executor_(executor),
       config_(std::move(config)),
       relay_(relay),
       client_capabilities_(std::move(client_capabilities)),
-      owner_(std::move(owner)) {}
+      owner_(std::move(owner)) {
+  chain_ = middleware::build_chain(client_middleware, middleware::Site{config_.name},
+                                   std::make_shared<Upstream>(*this), &layers_);
+}
+
+bool Backend::is_final_name(std::string_view name) const {
+  for (auto& layer : layers_)
+    if (layer->is_final_name(name)) return true;
+  return false;
+}
 
 void Backend::catalogue_changed(std::initializer_list<ListKind> kinds) {
   ++generation_;
@@ -186,6 +212,12 @@ void Backend::on_closed(std::string reason) {
 
 awaitable<json::value> Backend::request(std::string_view method, json::object params,
                                         RequestContext* ctx) {
+  auto self = shared_from_this();
+  co_return co_await chain_->request(std::string(method), std::move(params), ctx);
+}
+
+awaitable<json::value> Backend::send_upstream(std::string method, json::object params,
+                                              RequestContext* ctx) {
   if (state_ != BackendState::up || !peer_) {
     throw McpError(mcp::error_code::kBackendUnavailable,
                    fmt::format("backend '{}' is {}{}{}", name(), to_string(state_),
@@ -194,7 +226,6 @@ awaitable<json::value> Backend::request(std::string_view method, json::object pa
   }
   if (!ctx) co_return co_await peer_->request(method, std::move(params), config_.request_timeout);
 
-  auto self = shared_from_this();
   in_flight_.push_back(ctx);
   std::int64_t token = 0;
   if (!ctx->progress_token.is_null() && relay_) {
@@ -216,7 +247,7 @@ awaitable<json::value> Backend::request(std::string_view method, json::object pa
 }
 
 void Backend::notify(std::string_view method, json::object params) {
-  if (state_ == BackendState::up && peer_) peer_->notify(method, std::move(params));
+  chain_->notify(std::string(method), std::move(params));
 }
 
 bool Backend::lists_loaded() const noexcept {
@@ -259,7 +290,10 @@ awaitable<void> Backend::load_lists() {
 }
 
 void Backend::on_notification(mcp::Message message) {
-  auto method = message.method();
+  std::string method(message.method());
+  // Reverse path through the middleware, innermost first; any of them may drop it.
+  for (auto it = layers_.rbegin(); it != layers_.rend(); ++it)
+    if (!(*it)->on_server_notification(method, message.mutable_params())) return;
   auto invalidate = [&](std::initializer_list<ListKind> kinds) {
     for (auto k : kinds) lists_[static_cast<int>(k)].reset();
     spdlog::info("[{}] {}: the catalogue will be refreshed", name(), method);

@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "mcp/rpc_peer.hpp"
+#include "middleware/registry.hpp"
 #include "proxy/request_context.hpp"
 #include "transport/message_transport.hpp"
 
@@ -41,8 +42,12 @@ class Backend : public std::enable_shared_from_this<Backend> {
   // `relay` routes what the backend sends back (notifications, server->client requests).
   // `owner` is set for a per-client backend: the one session it serves. `client_capabilities`
   // are declared on initialize (what the proxy can honour for the sessions it serves).
+  // `client_middleware` (outermost first) wraps every request to this backend, the proxy's own
+  // list refreshes included.
   Backend(boost::asio::any_io_executor executor, config::ServerConfig config, Relay* relay,
-          json::object client_capabilities, std::weak_ptr<DownstreamSession> owner = {});
+          json::object client_capabilities,
+          const std::vector<middleware::Maker>& client_middleware = {},
+          std::weak_ptr<DownstreamSession> owner = {});
   ~Backend();
 
   const std::string& name() const noexcept { return config_.name; }
@@ -81,8 +86,14 @@ class Backend : public std::enable_shared_from_this<Backend> {
   const std::vector<RequestContext*>& in_flight_requests() const noexcept { return in_flight_; }
   std::shared_ptr<DownstreamSession> owner() const { return owner_.lock(); }
   bool per_client() const noexcept { return config_.session_mode == config::SessionMode::per_client; }
+  // A name a middleware of this backend chose on purpose (rename): exposed without prefix.
+  bool is_final_name(std::string_view name) const;
 
  private:
+  class Upstream;
+  // The innermost service: in-flight tracking, progress mapping, the wire.
+  boost::asio::awaitable<json::value> send_upstream(std::string method, json::object params,
+                                                    RequestContext* ctx);
   void on_closed(std::string reason);
   void on_notification(mcp::Message message);
   boost::asio::awaitable<json::value> on_server_request(mcp::Message message);
@@ -105,6 +116,8 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::weak_ptr<DownstreamSession> owner_;
   std::uint64_t generation_ = 0;
   std::vector<RequestContext*> in_flight_;
+  std::shared_ptr<middleware::Service> chain_;                // outermost service
+  std::vector<std::shared_ptr<middleware::Middleware>> layers_;  // outermost first
   std::chrono::system_clock::time_point state_since_ = std::chrono::system_clock::now();
 };
 

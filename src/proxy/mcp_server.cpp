@@ -40,28 +40,46 @@ awaitable<json::value> McpServer::initialize(DownstreamSession& session, const j
   co_return result;
 }
 
-awaitable<json::value> McpServer::dispatch(DownstreamSession& session, std::string_view method,
+namespace {
+
+// The innermost proxy-level service: the session's aggregator (shared or its own).
+class AggregatorService final : public middleware::Service {
+ public:
+  awaitable<json::value> request(std::string method, json::object params, RequestContext* ctx) override {
+    if (!ctx || !ctx->session || !ctx->session->aggregator)
+      throw McpError(ec::kInvalidRequest, "Invalid Request: send initialize before other requests");
+    Aggregator& aggregator = *ctx->session->aggregator;
+    if (method == "tools/list") co_return co_await aggregator.list(ListKind::tools, params);
+    if (method == "tools/call") co_return co_await aggregator.call_tool(std::move(params), *ctx);
+    if (method == "prompts/list") co_return co_await aggregator.list(ListKind::prompts, params);
+    if (method == "prompts/get") co_return co_await aggregator.get_prompt(std::move(params), *ctx);
+    if (method == "resources/list") co_return co_await aggregator.list(ListKind::resources, params);
+    if (method == "resources/templates/list")
+      co_return co_await aggregator.list(ListKind::templates, params);
+    if (method == "resources/read") co_return co_await aggregator.read_resource(std::move(params), *ctx);
+    if (method == "resources/subscribe" || method == "resources/unsubscribe")
+      co_return co_await aggregator.subscribe(method, std::move(params), *ctx);
+    if (method == "completion/complete") co_return co_await aggregator.complete(std::move(params), *ctx);
+    if (method == "logging/setLevel") co_return co_await aggregator.set_log_level(std::move(params), *ctx);
+    if (method.starts_with("tasks/"))
+      co_return co_await aggregator.task_request(method, std::move(params), *ctx);
+    throw McpError(ec::kMethodNotFound, fmt::format("Method not found: {}", method));
+  }
+  void notify(std::string, json::object) override {}
+};
+
+}  // namespace
+
+McpServer::McpServer(SessionManager& sessions, const std::vector<middleware::Maker>& proxy_middleware)
+    : sessions_(sessions),
+      chain_(middleware::build_chain(proxy_middleware, middleware::Site{},
+                                     std::make_shared<AggregatorService>())) {}
+
+awaitable<json::value> McpServer::dispatch(DownstreamSession& session, std::string method,
                                            json::object params, RequestContext& ctx) {
   if (method == "initialize") co_return co_await initialize(session, params);
   if (method == "ping") co_return json::object{};
-  if (!session.aggregator) {
-    throw McpError(ec::kInvalidRequest, "Invalid Request: send initialize before other requests");
-  }
-  Aggregator& aggregator = *session.aggregator;
-  if (method == "tools/list") co_return co_await aggregator.list(ListKind::tools, params);
-  if (method == "tools/call") co_return co_await aggregator.call_tool(std::move(params), ctx);
-  if (method == "prompts/list") co_return co_await aggregator.list(ListKind::prompts, params);
-  if (method == "prompts/get") co_return co_await aggregator.get_prompt(std::move(params), ctx);
-  if (method == "resources/list") co_return co_await aggregator.list(ListKind::resources, params);
-  if (method == "resources/templates/list")
-    co_return co_await aggregator.list(ListKind::templates, params);
-  if (method == "resources/read") co_return co_await aggregator.read_resource(std::move(params), ctx);
-  if (method == "resources/subscribe" || method == "resources/unsubscribe")
-    co_return co_await aggregator.subscribe(method, std::move(params), ctx);
-  if (method == "completion/complete") co_return co_await aggregator.complete(std::move(params), ctx);
-  if (method == "logging/setLevel") co_return co_await aggregator.set_log_level(std::move(params), ctx);
-  if (method.starts_with("tasks/")) co_return co_await aggregator.task_request(method, std::move(params), ctx);
-  throw McpError(ec::kMethodNotFound, fmt::format("Method not found: {}", method));
+  co_return co_await chain_->request(std::move(method), std::move(params), &ctx);
 }
 
 void McpServer::on_notification(DownstreamSession& session, const mcp::Message& message) {

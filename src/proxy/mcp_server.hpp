@@ -6,6 +6,7 @@
 // protocol errors).
 
 #include "mcp/jsonrpc.hpp"
+#include "middleware/plan.hpp"
 #include "proxy/aggregator.hpp"
 #include "proxy/client_stream.hpp"
 #include "proxy/downstream_session.hpp"
@@ -20,7 +21,8 @@ namespace mcproxy::proxy {
 
 class McpServer {
  public:
-  explicit McpServer(SessionManager& sessions) : sessions_(sessions) {}
+  // `proxy_middleware` (outermost first) wraps every request after initialize.
+  McpServer(SessionManager& sessions, const std::vector<middleware::Maker>& proxy_middleware);
 
   // Returns the response for a request, nothing for a notification or response. `stream`, if
   // set, carries messages related to this request (progress, sampling...) before the response.
@@ -28,13 +30,14 @@ class McpServer {
       std::shared_ptr<DownstreamSession> session, mcp::Message message, ClientStream* stream);
 
  private:
-  boost::asio::awaitable<json::value> dispatch(DownstreamSession& session, std::string_view method,
+  boost::asio::awaitable<json::value> dispatch(DownstreamSession& session, std::string method,
                                                json::object params, RequestContext& ctx);
   boost::asio::awaitable<json::value> initialize(DownstreamSession& session,
                                                  const json::object& params);
   void on_notification(DownstreamSession& session, const mcp::Message& message);
 
   SessionManager& sessions_;
+  std::shared_ptr<middleware::Service> chain_;
   std::uint64_t next_correlation_id_ = 1;
 };
 

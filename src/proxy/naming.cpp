@@ -56,8 +56,9 @@ NamingResult assign_names(const std::vector<NameRequest>& requests, config::Pref
   std::unordered_set<std::string> taken;
   taken.reserve(requests.size() * 2);
   for (auto& r : requests) {
-    bool prefix = mode == config::PrefixMode::always ||
-                  (mode == config::PrefixMode::on_conflict && servers_per_name[r.original] > 1);
+    bool prefix = !r.final && (mode == config::PrefixMode::always ||
+                               (mode == config::PrefixMode::on_conflict &&
+                                servers_per_name[r.original] > 1));
     std::string full = prefix ? fmt::format("{}{}{}", r.server, separator, r.original)
                               : std::string(r.original);
     std::string name = sanitize_name(full);

@@ -18,7 +18,8 @@ inline constexpr std::size_t kMaxNameLength = 64;
 
 struct NameRequest {
   std::string_view server;    // the backend's configured name
-  std::string_view original;  // the name the backend uses
+  std::string_view original;  // the name the backend uses (after its middleware)
+  bool final = false;         // chosen on purpose (rename): never prefixed
 };
 
 struct NamingResult {

@@ -57,7 +57,7 @@ awaitable<void> for_all_backends(const std::vector<std::shared_ptr<Backend>>& ba
 
 }  // namespace
 
-int run_proxy(config::Config config, Downstream downstream) {
+int run_proxy(config::Config config, middleware::Plan plan, Downstream downstream) {
   asio::io_context io(1);
   auto executor = io.get_executor();
   ::signal(SIGPIPE, SIG_IGN);
@@ -67,11 +67,12 @@ int run_proxy(config::Config config, Downstream downstream) {
   for (auto& server : config.servers) {
     if (server.session_mode == config::SessionMode::per_client && !server.disabled) continue;
     backends.push_back(
-        std::make_shared<Backend>(executor, server, &relay, shared_client_capabilities()));
+        std::make_shared<Backend>(executor, server, &relay, shared_client_capabilities(),
+                                  plan.client_for(server.name)));
   }
   auto shared = std::make_shared<Aggregator>(backends, config.naming, config.http.page_size);
-  SessionManager sessions(executor, config, relay, shared);
-  McpServer server(sessions);
+  SessionManager sessions(executor, config, plan, relay, shared);
+  McpServer server(sessions, plan.proxy);
 
   std::shared_ptr<transport::HttpServer> http;
   std::unique_ptr<HttpEndpoint> endpoint;

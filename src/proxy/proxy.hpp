@@ -5,12 +5,14 @@
 // behind. A second signal exits at once.
 
 #include "config/config.hpp"
+#include "middleware/plan.hpp"
 
 namespace mcproxy::proxy {
 
 enum class Downstream { http, stdio };
 
 // Runs until a signal (or, for stdio, the end of stdin). Returns the process exit code.
-int run_proxy(config::Config config, Downstream downstream = Downstream::http);
+int run_proxy(config::Config config, middleware::Plan plan,
+              Downstream downstream = Downstream::http);
 
 }  // namespace mcproxy::proxy

@@ -19,8 +19,9 @@ json::object shared_client_capabilities() {
 }
 
 SessionManager::SessionManager(asio::any_io_executor executor, const config::Config& config,
-                               Relay& relay, std::shared_ptr<Aggregator> shared)
-    : executor_(executor), config_(config), relay_(relay), shared_(std::move(shared)) {
+                               const middleware::Plan& plan, Relay& relay,
+                               std::shared_ptr<Aggregator> shared)
+    : executor_(executor), config_(config), plan_(plan), relay_(relay), shared_(std::move(shared)) {
   for (auto& s : config_.servers)
     has_per_client_ |= (s.session_mode == config::SessionMode::per_client && !s.disabled);
 }
@@ -63,7 +64,8 @@ asio::awaitable<void> SessionManager::attach_catalogue(DownstreamSession& sessio
   std::shared_ptr<DownstreamSession> owner = find(session.id());
   for (auto& server : config_.servers) {
     if (server.session_mode == config::SessionMode::per_client && !server.disabled) {
-      auto b = std::make_shared<Backend>(executor_, server, &relay_, caps, owner);
+      auto b = std::make_shared<Backend>(executor_, server, &relay_, caps,
+                                         plan_.client_for(server.name), owner);
       backends.push_back(b);
       fresh.push_back(b);
     } else if (shared_it != shared_->backends().end()) {

@@ -8,6 +8,7 @@
 #include "proxy/aggregator.hpp"
 #include "proxy/backend.hpp"
 #include "proxy/downstream_session.hpp"
+#include "middleware/plan.hpp"
 #include "proxy/relay.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -22,8 +23,8 @@ namespace mcproxy::proxy {
 
 class SessionManager {
  public:
-  SessionManager(boost::asio::any_io_executor executor, const config::Config& config, Relay& relay,
-                 std::shared_ptr<Aggregator> shared);
+  SessionManager(boost::asio::any_io_executor executor, const config::Config& config,
+                 const middleware::Plan& plan, Relay& relay, std::shared_ptr<Aggregator> shared);
 
   // Nullptr when maxSessions is reached.
   std::shared_ptr<DownstreamSession> create();
@@ -43,6 +44,7 @@ class SessionManager {
  private:
   boost::asio::any_io_executor executor_;
   const config::Config& config_;
+  const middleware::Plan& plan_;
   Relay& relay_;
   std::shared_ptr<Aggregator> shared_;
   bool has_per_client_ = false;

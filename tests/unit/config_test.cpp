@@ -461,7 +461,8 @@ TEST_SUITE("config") {
 
   TEST_CASE("an unknown key with no close match warns that it is ignored") {
     Config c = parse(R"({"mcpServers":{"fs":{"command":"npx","zzzzzzzz":1}}})");
-    CHECK(c.warnings == std::vector<std::string>{"mcpServers.fs.zzzzzzzz: unknown key, ignored"});
+    REQUIRE(c.warnings.size() == 1);
+    CHECK(c.warnings[0].starts_with("mcpServers.fs.zzzzzzzz: unknown key, ignored (known keys: command, args, env"));
   }
 
   TEST_CASE("a misspelled command key gets its did-you-mean hint even though loading fails") {
@@ -477,10 +478,26 @@ TEST_SUITE("config") {
     }
   }
 
-  TEST_CASE("httpServer.middleware is accepted with a warning") {
-    Config c = parse(R"({"mcpServers":{"fs":{"command":"npx"}},"httpServer":{"middleware":{}}})");
-    REQUIRE(c.warnings.size() == 1);
-    CHECK(contains(c.warnings[0], "httpServer.middleware: "));
+  TEST_CASE("httpServer.middleware lists are read with their JSON paths") {
+    Config c = parse(R"({"mcpServers":{"fs":{"command":"npx"}},"httpServer":{"middleware":{
+      "proxy":[{"type":"a"}],
+      "client":{"default":[{"type":"b","enabled":false,"config":{"k":1}}],"servers":{"fs":[]}}}}})");
+    CHECK(c.warnings.empty());
+    REQUIRE(c.middleware.proxy.size() == 1);
+    CHECK(c.middleware.proxy[0].path == "httpServer.middleware.proxy[0]");
+    REQUIRE(c.middleware.client_default.size() == 1);
+    CHECK_FALSE(c.middleware.client_default[0].enabled);
+    CHECK(c.middleware.client_default[0].config.at("k").as_int64() == 1);
+    REQUIRE(c.middleware.client_servers.size() == 1);
+    CHECK(c.middleware.client_servers[0].first == "fs");
+  }
+
+  TEST_CASE("middleware entries: unknown keys, missing type and unknown servers are errors") {
+    Problems p = problems_of(R"({"mcpServers":{"fs":{"command":"npx"}},"httpServer":{"middleware":{
+      "proxy":[{"typ":"a"}], "client":{"servers":{"nope":[]}}}}})");
+    CHECK(any_contains(p, R"(httpServer.middleware.proxy[0].typ: unknown key (did you mean "type"?))"));
+    CHECK(any_contains(p, R"(httpServer.middleware.proxy[0]: expected a "type")"));
+    CHECK(any_contains(p, R"(httpServer.middleware.client.servers.nope: expected the name of a server)"));
   }
 
   // --- ${VAR} substitution --------------------------------------------------------------------

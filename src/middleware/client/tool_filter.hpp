@@ -1,0 +1,54 @@
+#pragma once
+// tool_filter (client middleware): hides tools, prompts and resources of one backend. A hidden
+// item is left out of its list AND refused when called, with the same error as an unknown
+// one, so hiding is a real boundary and not cosmetics.
+//
+// Config (every key optional):
+//   "tools":     {"allow": [patterns], "block": [patterns]}   tool names
+//   "prompts":   {"allow": [...], "block": [...]}             prompt names
+//   "resources": {"allow": [...], "block": [...]}             resource URIs and URI templates
+//   "allow" / "block" at the top level are shorthands for "tools".
+// An item is visible when it matches an allow pattern (or there is no allow list) and no block
+// pattern. Patterns are globs, or RE2 regexes after "re:" (see pattern.hpp).
+// Order: usually after logging (so refused calls are logged) and before security.
+
+#include "middleware/pattern.hpp"
+#include "middleware/service.hpp"
+
+namespace mcproxy::middleware {
+
+struct VisibilityRule {
+  PatternSet allow;
+  PatternSet block;
+  bool visible(std::string_view name) const {
+    return (allow.empty() || allow.matches(name)) && !block.matches(name);
+  }
+};
+
+struct ToolFilterConfig {
+  VisibilityRule tools;
+  VisibilityRule prompts;
+  VisibilityRule resources;
+};
+
+class ToolFilter final : public Middleware {
+ public:
+  explicit ToolFilter(std::shared_ptr<const ToolFilterConfig> config) : config_(std::move(config)) {}
+
+ protected:
+  boost::asio::awaitable<json::value> list_tools(json::object params, RequestContext* ctx) override;
+  boost::asio::awaitable<json::value> call_tool(json::object params, RequestContext* ctx) override;
+  boost::asio::awaitable<json::value> list_prompts(json::object params, RequestContext* ctx) override;
+  boost::asio::awaitable<json::value> get_prompt(json::object params, RequestContext* ctx) override;
+  boost::asio::awaitable<json::value> list_resources(json::object params, RequestContext* ctx) override;
+  boost::asio::awaitable<json::value> list_resource_templates(json::object params,
+                                                             RequestContext* ctx) override;
+  boost::asio::awaitable<json::value> read_resource(json::object params, RequestContext* ctx) override;
+  boost::asio::awaitable<json::value> other(std::string method, json::object params,
+                                            RequestContext* ctx) override;
+
+ private:
+  std::shared_ptr<const ToolFilterConfig> config_;
+};
+
+}  // namespace mcproxy::middleware

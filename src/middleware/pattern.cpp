@@ -1,0 +1,87 @@
+#include "middleware/pattern.hpp"
+
+#include <boost/json.hpp>
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+
+namespace mcproxy::middleware {
+
+namespace {
+
+std::string glob_to_regex(std::string_view glob) {
+  std::string out;
+  for (char c : glob) {
+    switch (c) {
+      case '*': out += ".*"; break;
+      case '?': out += '.'; break;
+      default:
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') out += c;
+        else out += std::string("\\") + c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Pattern> Pattern::compile(std::string_view text, config::JsonReader& reader,
+                                        const std::string& path, bool whole_match) {
+  std::string regex = text.starts_with("re:") ? std::string(text.substr(3)) : glob_to_regex(text);
+  RE2::Options options;
+  options.set_log_errors(false);
+  auto re = std::make_shared<const re2::RE2>(regex, options);
+  if (!re->ok()) {
+    reader.error(path, fmt::format("expected a valid pattern, found \"{}\" ({})", text, re->error()));
+    return std::nullopt;
+  }
+  Pattern p;
+  p.source_ = std::string(text);
+  p.whole_match_ = whole_match;
+  p.regex_ = std::move(re);
+  return p;
+}
+
+std::optional<Pattern> Pattern::compile_regex(std::string_view regex, config::JsonReader& reader,
+                                              const std::string& path) {
+  std::string full = regex.starts_with("re:") ? std::string(regex) : "re:" + std::string(regex);
+  return compile(full, reader, path, false);
+}
+
+bool Pattern::matches(std::string_view text) const {
+  return whole_match_ ? RE2::FullMatch(text, *regex_) : RE2::PartialMatch(text, *regex_);
+}
+
+std::optional<PatternSet> PatternSet::read(const boost::json::value& value, config::JsonReader& reader,
+                                           const std::string& path) {
+  PatternSet set;
+  bool ok = true;
+  if (value.is_string()) {
+    if (auto p = Pattern::compile(value.get_string(), reader, path)) set.add(std::move(*p));
+    else ok = false;
+  } else if (auto* arr = reader.array(value, path)) {
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      auto item_path = config::index_path(path, i);
+      if (!(*arr)[i].is_string()) {
+        reader.expected(item_path, "a pattern string", (*arr)[i]);
+        ok = false;
+      } else if (auto p = Pattern::compile((*arr)[i].get_string(), reader, item_path)) {
+        set.add(std::move(*p));
+      } else {
+        ok = false;
+      }
+    }
+  } else {
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return set;
+}
+
+bool PatternSet::matches(std::string_view text) const {
+  for (auto& p : patterns_)
+    if (p.matches(text)) return true;
+  return false;
+}
+
+}  // namespace mcproxy::middleware

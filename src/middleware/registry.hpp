@@ -1,0 +1,62 @@
+#pragma once
+// The factory registry: maps a config `type` to a factory that validates that middleware's
+// config (no I/O) and returns a maker of instances. Each middleware's .cpp registers itself
+// with one line at its bottom:
+//
+//   MCPROXY_REGISTER_MIDDLEWARE(tool_filter, {"tool_filter", Scope::client, "hide tools...", &parse});
+//
+// The line runs during static initialisation; the core is an OBJECT library, so the linker
+// keeps every registration (a static archive could drop an unreferenced object file).
+
+#include "config/json_reader.hpp"
+#include "middleware/service.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcproxy::middleware {
+
+enum class Scope { client, proxy };
+std::string_view to_string(Scope s) noexcept;
+
+// Where an instance sits: the backend's name for client middleware, empty for proxy middleware.
+struct Site {
+  std::string server;
+};
+
+using Maker = std::function<std::shared_ptr<Middleware>(const Site&)>;
+// Validates `config` (the spec's "config" object, at `path`), recording every problem in
+// `reader`; returns a maker when the config is valid.
+using Factory = std::function<std::optional<Maker>(const json::object& config,
+                                                   config::JsonReader& reader,
+                                                   const std::string& path)>;
+
+struct Registration {
+  std::string type;
+  Scope scope;
+  std::string summary;
+  Factory factory;
+};
+
+class Registry {
+ public:
+  static Registry& instance();
+  // Returns true so it can initialise a static; a duplicate type is a programming error.
+  bool add(Registration registration);
+  const Registration* find(std::string_view type) const;
+  std::vector<const Registration*> all() const;  // sorted by type
+
+ private:
+  std::vector<Registration> registrations_;
+};
+
+}  // namespace mcproxy::middleware
+
+#define MCPROXY_REGISTER_MIDDLEWARE(id, ...)                                             \
+  namespace {                                                                            \
+  [[maybe_unused]] const bool mcproxy_registered_##id =                                  \
+      ::mcproxy::middleware::Registry::instance().add(::mcproxy::middleware::Registration __VA_ARGS__); \
+  }
