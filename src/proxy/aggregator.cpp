@@ -216,7 +216,8 @@ std::vector<Backend*> Aggregator::resource_candidates(std::string_view uri) cons
 }
 
 awaitable<json::value> Aggregator::route_by_uri(std::string_view method, json::object params,
-                                               std::string_view uri, RequestContext& ctx) {
+                                               std::string_view uri, RequestContext& ctx,
+                                               Backend** chosen) {
   auto candidates = resource_candidates(uri);
   if (candidates.empty()) {
     throw McpError(ec::kResourceNotFound, fmt::format("Resource not found: {}", uri),
@@ -225,7 +226,9 @@ awaitable<json::value> Aggregator::route_by_uri(std::string_view method, json::o
   std::optional<McpError> last;
   for (auto* b : candidates) {
     try {
-      co_return co_await b->request(method, params, &ctx);
+      json::value result = co_await b->request(method, params, &ctx);
+      if (chosen) *chosen = b;
+      co_return result;
     } catch (const McpError& e) {
       // Only "not mine" moves on to the next candidate; any other error is the answer.
       if (candidates.size() == 1 ||
@@ -247,12 +250,18 @@ awaitable<json::value> Aggregator::subscribe(std::string_view method, json::obje
                                              RequestContext& ctx) {
   co_await refresh();
   auto uri = string_param(params, "uri", method);
-  json::value result = co_await route_by_uri(method, std::move(params), uri, ctx);
-  // The proxy keeps its own table: updates go only to the sessions that subscribed.
-  if (ctx.session) {
-    if (method == "resources/subscribe") ctx.session->subscriptions.insert(uri);
-    else ctx.session->subscriptions.erase(uri);
+  // The proxy keeps its own table: updates go only to the sessions that subscribed, and a
+  // shared upstream subscription ends only when its last subscriber leaves.
+  if (method == "resources/unsubscribe") {
+    bool was_subscribed = ctx.session && ctx.session->subscriptions.erase(uri) > 0;
+    auto candidates = resource_candidates(uri);
+    if (was_subscribed && candidates.size() == 1 && candidates.front()->remove_subscriber(uri) > 0)
+      co_return json::object{};  // others still subscribed: keep the upstream subscription
+    co_return co_await route_by_uri(method, std::move(params), uri, ctx);
   }
+  Backend* owner = nullptr;
+  json::value result = co_await route_by_uri(method, std::move(params), uri, ctx, &owner);
+  if (ctx.session && ctx.session->subscriptions.insert(uri).second && owner) owner->add_subscriber(uri);
   co_return result;
 }
 

@@ -73,7 +73,8 @@ class Aggregator {
   void rebuild();
   std::vector<Backend*> resource_candidates(std::string_view uri) const;
   boost::asio::awaitable<json::value> route_by_uri(std::string_view method, json::object params,
-                                                   std::string_view uri, RequestContext& ctx);
+                                                   std::string_view uri, RequestContext& ctx,
+                                                   Backend** chosen = nullptr);
   void remember_task(const json::value& result, Backend* backend);
 
   std::vector<std::shared_ptr<Backend>> backends_;

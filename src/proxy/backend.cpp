@@ -90,6 +90,14 @@ Backend::Backend(asio::any_io_executor executor, config::ServerConfig config, Re
                                    std::make_shared<Upstream>(*this), &layers_);
 }
 
+int Backend::remove_subscriber(const std::string& uri) {
+  auto it = subscribers_.find(uri);
+  if (it == subscribers_.end()) return 0;
+  if (--it->second > 0) return it->second;
+  subscribers_.erase(it);
+  return 0;
+}
+
 bool Backend::is_final_name(std::string_view name) const {
   for (auto& layer : layers_)
     if (layer->is_final_name(name)) return true;

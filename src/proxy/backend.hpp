@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace mcproxy::proxy {
 
@@ -86,6 +87,10 @@ class Backend : public std::enable_shared_from_this<Backend> {
   const std::vector<RequestContext*>& in_flight_requests() const noexcept { return in_flight_; }
   std::shared_ptr<DownstreamSession> owner() const { return owner_.lock(); }
   bool per_client() const noexcept { return config_.session_mode == config::SessionMode::per_client; }
+  // Subscriptions of all sessions to one URI share the upstream one (shared mode): it is
+  // unsubscribed upstream only when the last session leaves. Return the new count.
+  int add_subscriber(const std::string& uri) { return ++subscribers_[uri]; }
+  int remove_subscriber(const std::string& uri);
   // A name a middleware of this backend chose on purpose (rename): exposed without prefix.
   bool is_final_name(std::string_view name) const;
 
@@ -116,6 +121,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::weak_ptr<DownstreamSession> owner_;
   std::uint64_t generation_ = 0;
   std::vector<RequestContext*> in_flight_;
+  std::unordered_map<std::string, int> subscribers_;
   std::shared_ptr<middleware::Service> chain_;                // outermost service
   std::vector<std::shared_ptr<middleware::Middleware>> layers_;  // outermost first
   std::chrono::system_clock::time_point state_since_ = std::chrono::system_clock::now();

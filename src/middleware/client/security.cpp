@@ -1,0 +1,214 @@
+#include "middleware/client/security.hpp"
+
+#include "mcp/error.hpp"
+#include "middleware/registry.hpp"
+
+#include <boost/json.hpp>
+
+#include <re2/re2.h>
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+namespace mcproxy::middleware {
+
+using boost::asio::awaitable;
+using mcp::McpError;
+namespace ec = mcp::error_code;
+
+namespace {
+
+struct PresetRule {
+  const char* name;
+  const char* regex;
+  const char* message;
+};
+
+// Built-in rules, only with "preset": "default". Regexes run over the arguments' JSON text.
+constexpr PresetRule kDefaultPreset[] = {
+    {"path-traversal", R"((^|[/\\"])\.\.([/\\"]|$))", "path traversal (\"..\") is not allowed"},
+    {"system-files", R"((/etc/(passwd|shadow|sudoers)|/proc/self/|\.ssh/(id_[a-z0-9]+|authorized_keys)))",
+     "access to system credential files is not allowed"},
+    {"private-key", R"(-----BEGIN [A-Z ]*PRIVATE KEY-----)", "private keys must not be sent to tools"},
+    {"shell-chaining", R"((;|&&|\|\|)\s*(rm\s+-rf|curl|wget|nc|bash|sh)\b)",
+     "shell command chaining is not allowed"},
+};
+
+constexpr const char* kDefaultSecretPatterns[] = {
+    R"(AKIA[0-9A-Z]{16})",                                 // AWS access key id
+    R"(-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)",
+    R"(gh[pousr]_[A-Za-z0-9]{36,})",                      // GitHub tokens
+    R"(xox[abprs]-[A-Za-z0-9-]{10,})",                    // Slack tokens
+    R"(sk-[A-Za-z0-9_-]{20,})",                           // OpenAI-style keys
+};
+
+bool read_rule(const json::value& value, config::JsonReader& r, const std::string& path,
+               SecurityRule& rule) {
+  auto* obj = r.object(value, path);
+  if (!obj) return false;
+  r.check_keys_strict(*obj, path, {"name", "tools", "arguments", "negate", "action", "message"});
+  if (auto* n = obj->if_contains("name")) rule.name = r.string(*n, config::child_path(path, "name")).value_or("");
+  else r.error(path, "expected a \"name\" for the rule, found none");
+  if (auto* t = obj->if_contains("tools")) {
+    if (auto set = PatternSet::read(*t, r, config::child_path(path, "tools"))) rule.tools = std::move(*set);
+  }
+  if (auto* a = obj->if_contains("arguments")) {
+    auto apath = config::child_path(path, "arguments");
+    if (a->is_string()) {
+      rule.arguments = Pattern::compile_regex(a->get_string(), r, apath);
+    } else if (auto* fields = r.object(*a, apath)) {
+      for (auto& [field, regex] : *fields) {
+        auto fpath = config::child_path(apath, field);
+        if (!regex.is_string()) {
+          r.expected(fpath, "a regular expression string", regex);
+        } else if (auto p = Pattern::compile_regex(regex.get_string(), r, fpath)) {
+          rule.fields.emplace_back(field, std::move(*p));
+        }
+      }
+    }
+  }
+  if (auto* n = obj->if_contains("negate")) rule.negate = r.boolean(*n, config::child_path(path, "negate")).value_or(false);
+  if (auto* a = obj->if_contains("action")) {
+    auto action = r.string(*a, config::child_path(path, "action"));
+    if (action == "block") rule.block = true;
+    else if (action == "warn") rule.block = false;
+    else if (action) r.error(config::child_path(path, "action"), fmt::format("expected \"block\" or \"warn\", found \"{}\"", *action));
+  }
+  if (auto* m = obj->if_contains("message")) rule.message = r.string(*m, config::child_path(path, "message")).value_or("");
+  if (rule.message.empty()) rule.message = "the call matches this rule";
+  return true;
+}
+
+std::optional<Maker> parse(const json::object& config, config::JsonReader& r, const std::string& path) {
+  r.check_keys_strict(config, path, {"rules", "preset", "scanResults"});
+  auto cfg = std::make_shared<SecurityConfig>();
+  std::size_t errors = r.errors().size();
+  if (auto* v = config.if_contains("preset")) {
+    auto preset = r.string(*v, config::child_path(path, "preset"));
+    if (preset == "default") {
+      for (auto& p : kDefaultPreset) {
+        SecurityRule rule;
+        rule.name = p.name;
+        rule.arguments = Pattern::compile_regex(p.regex, r, config::child_path(path, "preset"));
+        rule.message = p.message;
+        cfg->rules.push_back(std::move(rule));
+      }
+    } else if (preset) {
+      r.error(config::child_path(path, "preset"), fmt::format("expected \"default\", found \"{}\"", *preset));
+    }
+  }
+  if (auto* v = config.if_contains("rules")) {
+    auto rpath = config::child_path(path, "rules");
+    if (auto* arr = r.array(*v, rpath)) {
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        SecurityRule rule;
+        if (read_rule((*arr)[i], r, config::index_path(rpath, i), rule)) cfg->rules.push_back(std::move(rule));
+      }
+    }
+  }
+  if (auto* v = config.if_contains("scanResults")) {
+    auto spath = config::child_path(path, "scanResults");
+    if (auto* obj = r.object(*v, spath)) {
+      r.check_keys_strict(*obj, spath, {"action", "patterns"});
+      cfg->scan_results = true;
+      if (auto* a = obj->if_contains("action")) {
+        auto action = r.string(*a, config::child_path(spath, "action"));
+        if (action == "redact") cfg->redact = true;
+        else if (action == "block") cfg->redact = false;
+        else if (action) r.error(config::child_path(spath, "action"), fmt::format("expected \"redact\" or \"block\", found \"{}\"", *action));
+      }
+      if (auto* p = obj->if_contains("patterns")) {
+        auto ppath = config::child_path(spath, "patterns");
+        if (auto list = r.string_array(*p, ppath)) {
+          for (std::size_t i = 0; i < list->size(); ++i)
+            if (auto pat = Pattern::compile_regex((*list)[i], r, config::index_path(ppath, i)))
+              cfg->secret_patterns.push_back(std::move(*pat));
+        }
+      } else {
+        for (auto* regex : kDefaultSecretPatterns)
+          if (auto pat = Pattern::compile_regex(regex, r, spath)) cfg->secret_patterns.push_back(std::move(*pat));
+      }
+    }
+  }
+  if (r.errors().size() != errors) return std::nullopt;
+  return Maker([cfg](const Site& site) { return std::make_shared<Security>(cfg, site.server); });
+}
+
+std::string field_text(const json::value& v) {
+  return v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+}
+
+}  // namespace
+
+void Security::check_rules(std::string_view tool, const json::object& arguments) const {
+  std::optional<std::string> all_text;  // serialized once, only if a rule needs it
+  for (auto& rule : config_->rules) {
+    if (!rule.tools.empty() && !rule.tools.matches(tool)) continue;
+    bool matched = false;
+    if (rule.arguments) {
+      if (!all_text) all_text = json::serialize(arguments);
+      matched = rule.arguments->matches(*all_text);
+    }
+    for (auto& [field, pattern] : rule.fields) {
+      auto* v = arguments.if_contains(field);
+      if (v && pattern.matches(field_text(*v))) matched = true;
+    }
+    // A negated rule is an allow-list: it fires when nothing matched (a missing field too).
+    if (rule.negate) matched = !matched;
+    if (!matched) continue;
+    if (rule.block) {
+      spdlog::warn("[{}] security rule '{}' blocked a call to '{}'", server_, rule.name, tool);
+      throw McpError(ec::kInvalidParams,
+                     fmt::format("Blocked by security rule '{}': {}", rule.name, rule.message),
+                     json::object{{"rule", rule.name}, {"tool", tool}});
+    }
+    spdlog::warn("[{}] security rule '{}' (warn) matched a call to '{}': {}", server_, rule.name,
+                 tool, rule.message);
+  }
+}
+
+void Security::scan(json::value& result) const {
+  if (!result.is_object()) return;
+  auto* content = result.get_object().if_contains("content");
+  if (!content || !content->is_array()) return;
+  for (auto& block : content->get_array()) {
+    if (!block.is_object()) continue;
+    auto* text = block.get_object().if_contains("text");
+    if (!text || !text->is_string()) continue;
+    std::string value(text->get_string());
+    bool found = false;
+    for (auto& p : config_->secret_patterns) {
+      if (!config_->redact) {
+        if (p.matches(value)) {
+          spdlog::warn("[{}] blocked a result that contains a secret (pattern {})", server_, p.source());
+          throw McpError(ec::kInternalError,
+                         "The tool's result was blocked because it contains a secret",
+                         json::object{{"pattern", p.source()}});
+        }
+        continue;
+      }
+      found |= RE2::GlobalReplace(&value, p.regex(), "[REDACTED]") > 0;
+    }
+    if (found) {
+      spdlog::warn("[{}] redacted a secret in a tool result", server_);
+      *text = value;
+    }
+  }
+}
+
+awaitable<json::value> Security::call_tool(json::object params, RequestContext* ctx) {
+  std::string tool;
+  if (auto* n = params.if_contains("name"); n && n->is_string()) tool = n->get_string();
+  static const json::object kNoArguments;
+  auto* args = params.if_contains("arguments");
+  check_rules(tool, args && args->is_object() ? args->get_object() : kNoArguments);
+  json::value result = co_await next("tools/call", std::move(params), ctx);
+  if (config_->scan_results) scan(result);
+  co_return result;
+}
+
+}  // namespace mcproxy::middleware
+
+MCPROXY_REGISTER_MIDDLEWARE(security, {"security", ::mcproxy::middleware::Scope::client,
+                                       "block or flag tool calls by rule; redact secrets in results",
+                                       &::mcproxy::middleware::parse})
