@@ -42,15 +42,32 @@ after(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('example-config.json serves the three servers, prefixed', async () => {
+test('example-config.json serves the three servers, prefixed, with its middleware stack', async () => {
   const { tools } = await client.listTools();
   const names = new Set(tools.map((t) => t.name));
   for (const name of ['everything__echo', 'everything__get-sum', 'filesystem__read_text_file',
-    'filesystem__list_allowed_directories', 'memory__create_entities', 'memory__read_graph']) {
+    'filesystem__list_allowed_directories', 'memory__create_entities', 'memory__read_graph',
+    'search_tools']) {
     assert.ok(names.has(name), `${name} missing from ${[...names].join(', ')}`);
   }
-  for (const name of names) assert.match(name, /^(everything|filesystem|memory)__[A-Za-z0-9_.-]+$/);
-  assert.ok(tools.length >= 13 + 14 + 9, `only ${tools.length} tools`);
+  // tool_filter makes the filesystem read-only.
+  for (const name of ['filesystem__write_file', 'filesystem__edit_file', 'filesystem__move_file',
+    'filesystem__create_directory']) {
+    assert.ok(!names.has(name), `${name} should be hidden by tool_filter`);
+  }
+  for (const name of names) {
+    if (name !== 'search_tools') assert.match(name, /^(everything|filesystem|memory)__[A-Za-z0-9_.-]+$/);
+  }
+  assert.ok(tools.length >= 13 + 10 + 9 + 1, `only ${tools.length} tools`);
+  // description_enricher says where each tool comes from.
+  const echo = tools.find((t) => t.name === 'everything__echo');
+  assert.match(echo.description, /^\[everything\] /);
+});
+
+test('search_tools finds the filesystem read tools', async () => {
+  const result = await client.callTool({ name: 'search_tools', arguments: { query: 'read a file' } });
+  const found = result.structuredContent.tools.map((t) => t.name);
+  assert.match(found[0], /^filesystem__read_/, JSON.stringify(found));
 });
 
 test('the filesystem server is rooted at MCPROXY_DATA', async () => {
@@ -68,6 +85,12 @@ test('the memory server writes its file in MCPROXY_DATA', async () => {
     arguments: { entities: [{ name: 'Ada', entityType: 'person', observations: ['wrote notes'] }] },
   });
   assert.ok(fs.existsSync(path.join(dataDir, 'memory.jsonl')), 'memory.jsonl not created in MCPROXY_DATA');
+});
+
+test('the logging middleware writes the traffic log in MCPROXY_DATA', async () => {
+  const log = fs.readFileSync(path.join(dataDir, 'traffic.log'), 'utf8');
+  assert.match(log, /\[filesystem\] -> tools\/call session=\w+ req#\d+/);
+  assert.match(log, /\[memory\] <- tools\/call .* ok \d+us/);
 });
 
 test('stopping the proxy stops every backend process', async () => {
