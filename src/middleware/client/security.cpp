@@ -74,6 +74,9 @@ bool read_rule(const json::value& value, config::JsonReader& r, const std::strin
     else if (action == "warn") rule.block = false;
     else if (action) r.error(config::child_path(path, "action"), fmt::format("expected \"block\" or \"warn\", found \"{}\"", *action));
   }
+  if (rule.negate && !rule.arguments && rule.fields.empty())
+    r.error(config::child_path(path, "negate"),
+            "expected \"arguments\" with \"negate\" (it inverts what the arguments match)");
   if (auto* m = obj->if_contains("message")) rule.message = r.string(*m, config::child_path(path, "message")).value_or("");
   if (rule.message.empty()) rule.message = "the call matches this rule";
   return true;
@@ -144,7 +147,8 @@ void Security::check_rules(std::string_view tool, const json::object& arguments)
   std::optional<std::string> all_text;  // serialized once, only if a rule needs it
   for (auto& rule : config_->rules) {
     if (!rule.tools.empty() && !rule.tools.matches(tool)) continue;
-    bool matched = false;
+    // A rule without argument patterns applies to every call of its tools.
+    bool matched = !rule.arguments && rule.fields.empty();
     if (rule.arguments) {
       if (!all_text) all_text = json::serialize(arguments);
       matched = rule.arguments->matches(*all_text);

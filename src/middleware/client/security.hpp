@@ -7,7 +7,8 @@
 //       "name": "no-etc",                  required; named in the error a blocked call gets
 //       "tools": "read_*" | [...],         which tools (patterns); default: all
 //       "arguments": "regex"               searched in the JSON text of all arguments, or
-//                  | {"path": "regex"}     searched in named fields (a rule fires if any does)
+//                  | {"path": "regex"}     searched in named fields (a rule fires if any does);
+//                                          without "arguments" the rule fires on every call
 //       "negate": false,                   fire when the arguments do NOT match (allow-lists)
 //       "action": "block" | "warn",        default block
 //       "message": "..."                   shown to the client

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds MCProxy and the bench programs, then measures the proxy against direct connections to
+# the same backends (see docs/PERFORMANCE.md). Prints a table; writes build/bench-results.json.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+ensure_build_deps
+ensure_test_node_modules  # server-everything for the "real server" pair
+build mcproxy echo_server mcp_load tool_search_bench
+BUILD_DIR="$BUILD_DIR" node "$REPO_ROOT/bench/run-bench.mjs"
+"$BUILD_DIR/bench/tool_search_bench"
