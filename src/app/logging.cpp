@@ -4,6 +4,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include <unistd.h>
 
 namespace mcproxy::app {
@@ -55,6 +57,7 @@ void setup_logging(const std::string& level, const std::string& format) {
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
+  spdlog::flush_every(std::chrono::seconds(1));  // for file sinks that do not flush each line
 }
 
 }  // namespace mcproxy::app

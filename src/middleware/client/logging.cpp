@@ -38,7 +38,9 @@ std::shared_ptr<spdlog::logger> file_logger(const LoggingConfig& c) {
     slot = std::make_shared<spdlog::logger>("mcp-traffic:" + c.file, sink);
     slot->set_pattern(c.json ? "%v" : "%Y-%m-%dT%H:%M:%S.%e %v");
     slot->set_level(spdlog::level::trace);
-    slot->flush_on(spdlog::level::trace);
+    // Flushing every line costs a write() per line on the hot path; errors flush at once and
+    // everything else within a second (spdlog's periodic flusher, set up in setup_logging).
+    slot->flush_on(spdlog::level::warn);
   }
   return slot;
 }
