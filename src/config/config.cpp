@@ -21,6 +21,24 @@ std::string join_lines(const std::string& source, const std::vector<std::string>
   return out;
 }
 
+std::string base64(std::string_view in) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned value = 0;
+  int bits = -6;
+  for (unsigned char c : in) {
+    value = (value << 8) + c;
+    bits += 8;
+    while (bits >= 0) {
+      out += kAlphabet[(value >> bits) & 0x3F];
+      bits -= 6;
+    }
+  }
+  if (bits > -6) out += kAlphabet[((value << 8) >> (bits + 8)) & 0x3F];
+  while (out.size() % 4) out += '=';
+  return out;
+}
+
 std::chrono::milliseconds read_ms(JsonReader& r, const json::object& obj, std::string_view key,
                                   const std::string& path, std::chrono::milliseconds fallback) {
   auto* v = obj.if_contains(key);
@@ -34,8 +52,9 @@ void read_server(JsonReader& r, const std::string& name, const json::value& valu
   auto* obj = r.object(value, path);
   if (!obj) return;
   r.check_keys(*obj, path,
-               {"command", "args", "env", "cwd", "url", "type", "transport", "headers",
-                "disabled", "sessionMode", "startupTimeoutMs", "requestTimeoutMs", "maxMessageBytes"});
+               {"command", "args", "env", "cwd", "url", "type", "transport", "headers", "auth", "tls",
+                "connectTimeoutMs", "disabled", "sessionMode", "startupTimeoutMs", "requestTimeoutMs",
+                "maxMessageBytes", "reconnect", "healthCheckIntervalMs", "failureThreshold"});
   ServerConfig s;
   s.name = name;
   if (name.empty()) r.error(path, "a server name must not be empty");
@@ -87,7 +106,47 @@ void read_server(JsonReader& r, const std::string& name, const json::value& valu
       }
     }
   } else if (url) {
-    if (auto u = r.string(*url, child_path(path, "url"))) s.url = std::move(*u);
+    if (auto u = r.string(*url, child_path(path, "url"))) {
+      if (!u->starts_with("http://") && !u->starts_with("https://"))
+        r.error(child_path(path, "url"), fmt::format("expected an http:// or https:// URL, found \"{}\"", *u));
+      s.url = std::move(*u);
+    }
+    if (auto* v = obj->if_contains("headers")) {
+      std::string hpath = child_path(path, "headers");
+      if (auto* h = r.object(*v, hpath)) {
+        for (auto& [k, hv] : *h)
+          if (auto sv = r.string(hv, child_path(hpath, k))) s.headers.emplace_back(k, std::move(*sv));
+      }
+    }
+    if (auto* v = obj->if_contains("auth")) {
+      std::string apath = child_path(path, "auth");
+      if (auto* a = r.object(*v, apath)) {
+        r.check_keys(*a, apath, {"type", "token", "username", "password"});
+        auto type = a->contains("type") ? r.string(a->at("type"), child_path(apath, "type")) : std::nullopt;
+        if (type == "bearer") {
+          auto token = a->contains("token") ? r.string(a->at("token"), child_path(apath, "token")) : std::nullopt;
+          if (!token) r.error(apath, "expected a \"token\" for bearer auth");
+          else s.headers.emplace_back("Authorization", "Bearer " + *token);
+        } else if (type == "basic") {
+          auto user = a->contains("username") ? r.string(a->at("username"), child_path(apath, "username")) : std::nullopt;
+          auto pass = a->contains("password") ? r.string(a->at("password"), child_path(apath, "password")) : std::nullopt;
+          if (!user || !pass) r.error(apath, "expected \"username\" and \"password\" for basic auth");
+          else s.headers.emplace_back("Authorization", "Basic " + base64(*user + ":" + *pass));
+        } else {
+          r.error(child_path(apath, "type"), fmt::format("expected \"bearer\" or \"basic\", found {}",
+                                                         type ? "\"" + *type + "\"" : std::string("none")));
+        }
+      }
+    }
+    if (auto* v = obj->if_contains("tls")) {
+      std::string tpath = child_path(path, "tls");
+      if (auto* t = r.object(*v, tpath)) {
+        r.check_keys(*t, tpath, {"caFile", "insecure"});
+        if (auto* c = t->if_contains("caFile")) s.tls_ca_file = r.string(*c, child_path(tpath, "caFile")).value_or("");
+        if (auto* i = t->if_contains("insecure")) s.tls_insecure = r.boolean(*i, child_path(tpath, "insecure")).value_or(false);
+      }
+    }
+    s.connect_timeout = read_ms(r, *obj, "connectTimeoutMs", path, s.connect_timeout);
     if (type.empty() || type == "auto") s.transport = ServerTransport::auto_detect;
     else if (type == "http" || type == "streamable-http" || type == "streamableHttp")
       s.transport = ServerTransport::streamable_http;
@@ -106,6 +165,22 @@ void read_server(JsonReader& r, const std::string& name, const json::value& valu
     }
   }
   s.startup_timeout = read_ms(r, *obj, "startupTimeoutMs", path, s.startup_timeout);
+  if (auto* v = obj->if_contains("reconnect")) {
+    std::string rpath = child_path(path, "reconnect");
+    if (auto* rc = r.object(*v, rpath)) {
+      r.check_keys(*rc, rpath, {"initialDelayMs", "maxDelayMs", "maxAttempts"});
+      s.reconnect_initial_delay = read_ms(r, *rc, "initialDelayMs", rpath, s.reconnect_initial_delay);
+      s.reconnect_max_delay = read_ms(r, *rc, "maxDelayMs", rpath, s.reconnect_max_delay);
+      if (auto* m = rc->if_contains("maxAttempts"))
+        s.reconnect_max_attempts = static_cast<int>(r.integer(*m, child_path(rpath, "maxAttempts"), 0, 1'000'000).value_or(0));
+    }
+  }
+  if (auto* v = obj->if_contains("healthCheckIntervalMs")) {
+    if (auto n = r.integer(*v, child_path(path, "healthCheckIntervalMs"), 0, 24LL * 3600 * 1000))
+      s.health_check_interval = std::chrono::milliseconds(*n);
+  }
+  if (auto* v = obj->if_contains("failureThreshold"))
+    s.failure_threshold = static_cast<int>(r.integer(*v, child_path(path, "failureThreshold"), 1, 1000).value_or(3));
   s.request_timeout = read_ms(r, *obj, "requestTimeoutMs", path, s.request_timeout);
   if (auto* v = obj->if_contains("maxMessageBytes")) {
     if (auto n = r.integer(*v, child_path(path, "maxMessageBytes"), 1024, 1LL << 32))

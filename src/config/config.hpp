@@ -27,8 +27,18 @@ struct ServerConfig {
   std::vector<std::string> args;
   std::vector<std::pair<std::string, std::string>> env;  // added to the proxy's environment
   std::string cwd;
-  // remote (not served yet: reported as unsupported)
+  // remote (Streamable HTTP or legacy HTTP+SSE)
   std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;  // sent on every request (never logged)
+  std::string tls_ca_file;     // extra CA bundle; the system's store otherwise
+  bool tls_insecure = false;   // skip certificate and host name checks (logged as a warning)
+  std::chrono::milliseconds connect_timeout{10'000};
+  // resilience, every kind of backend
+  std::chrono::milliseconds reconnect_initial_delay{500};
+  std::chrono::milliseconds reconnect_max_delay{30'000};
+  int reconnect_max_attempts = 0;                        // 0: never give up
+  std::chrono::milliseconds health_check_interval{30'000};  // ping; 0 disables
+  int failure_threshold = 3;  // consecutive failed pings before the connection is dropped
   bool disabled = false;
   SessionMode session_mode = SessionMode::shared;
   std::chrono::milliseconds startup_timeout{60'000};

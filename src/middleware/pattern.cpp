@@ -16,8 +16,12 @@ std::string glob_to_regex(std::string_view glob) {
       case '*': out += ".*"; break;
       case '?': out += '.'; break;
       default:
-        if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') out += c;
-        else out += std::string("\\") + c;
+        // Escape ASCII punctuation; letters, digits and the bytes of UTF-8 sequences (>= 0x80)
+        // pass as they are (escaping those would break the sequence).
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80)
+          out += c;
+        else
+          out += std::string("\\") + c;
     }
   }
   return out;

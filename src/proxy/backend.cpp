@@ -3,7 +3,13 @@
 #include "mcp/protocol.hpp"
 #include "middleware/plan.hpp"
 #include "proxy/relay.hpp"
+#include "transport/http_transport.hpp"
 #include "transport/stdio_child.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <boost/json.hpp>
 
@@ -11,6 +17,8 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+
+#include <random>
 
 namespace mcproxy::proxy {
 
@@ -122,24 +130,47 @@ awaitable<void> Backend::start() {
     set_state(BackendState::disabled, "disabled in the configuration");
     co_return;
   }
-  if (config_.transport != config::ServerTransport::stdio) {
-    set_state(BackendState::disabled,
-              fmt::format("remote servers (\"url\", transport {}) are not supported by this "
-                          "version of MCProxy yet; only \"command\" (stdio) servers are",
-                          config::to_string(config_.transport)));
-    spdlog::warn("[{}] {}", name(), last_error_);
-    co_return;
+  bool connected = co_await connect_once();
+  if (!connected) schedule_reconnect();
+}
+
+std::shared_ptr<transport::MessageTransport> Backend::make_transport() {
+  if (config_.transport == config::ServerTransport::stdio) {
+    transport::StdioChildOptions options;
+    options.name = config_.name;
+    options.command = config_.command;
+    options.args = config_.args;
+    options.env = config_.env;
+    options.cwd = config_.cwd;
+    options.max_message_bytes = config_.max_message_bytes;
+    return std::make_shared<transport::StdioChild>(executor_, std::move(options));
   }
-  set_state(BackendState::starting);
-  transport::StdioChildOptions options;
+  transport::HttpTransportOptions options;
   options.name = config_.name;
-  options.command = config_.command;
-  options.args = config_.args;
-  options.env = config_.env;
-  options.cwd = config_.cwd;
+  options.url = config_.url;
+  options.mode = config_.transport == config::ServerTransport::streamable_http
+                     ? transport::HttpTransportOptions::Mode::streamable
+                 : config_.transport == config::ServerTransport::sse
+                     ? transport::HttpTransportOptions::Mode::sse
+                     : transport::HttpTransportOptions::Mode::auto_detect;
+  options.headers = config_.headers;
+  options.ca_file = config_.tls_ca_file;
+  options.insecure = config_.tls_insecure;
+  options.connect_timeout = config_.connect_timeout;
   options.max_message_bytes = config_.max_message_bytes;
-  auto child = std::make_shared<transport::StdioChild>(executor_, std::move(options));
-  transport_ = child;
+  return std::make_shared<transport::HttpTransport>(executor_, std::move(options));
+}
+
+awaitable<bool> Backend::connect_once() {
+  auto self = shared_from_this();
+  if (transport_) co_await transport_->shutdown();  // the previous connection, if any
+  if (stopping_) co_return false;
+  set_state(state_ == BackendState::up ? BackendState::down : state_);
+  bool was_up_before = ever_up_;
+  auto previous_state = state_;
+  state_ = BackendState::starting;
+  ++epoch_;
+  transport_ = make_transport();
   peer_ = std::make_shared<mcp::RpcPeer>(executor_, *transport_, config_.name);
   peer_->attach();
   std::weak_ptr<Backend> weak = weak_from_this();
@@ -151,11 +182,12 @@ awaitable<void> Backend::start() {
     if (!self) throw McpError(mcp::error_code::kInternalError, "proxy is shutting down");
     co_return co_await self->on_server_request(std::move(m));
   };
-  transport_->on_closed = [weak](std::string reason) {
-    if (auto self = weak.lock()) self->on_closed(std::move(reason));
+  transport_->on_closed = [weak, epoch = epoch_](std::string reason) {
+    if (auto self = weak.lock(); self && self->epoch_ == epoch) self->on_closed(std::move(reason));
   };
 
   auto started = std::chrono::steady_clock::now();
+  std::string failure;
   try {
     co_await transport_->start();
     json::object params{
@@ -174,31 +206,114 @@ awaitable<void> Backend::start() {
           version ? json::serialize(*version) : "(none)"));
     }
     protocol_version_ = version->get_string();
+    capabilities_ = {};
     if (auto* c = r.if_contains("capabilities"); c && c->is_object()) capabilities_ = c->get_object();
-    if (auto* s = r.if_contains("serverInfo"); s && s->is_object()) server_info_ = s->get_object();
+    if (auto* sv = r.if_contains("serverInfo"); sv && sv->is_object()) server_info_ = sv->get_object();
     if (auto* i = r.if_contains("instructions"); i && i->is_string()) instructions_ = i->get_string();
+    transport_->negotiated(protocol_version_);
     peer_->notify("notifications/initialized");
+    lists_ = {};
     set_state(BackendState::up);
     co_await load_lists();
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    spdlog::info("[{}] up in {} ms (pid {}, protocol {}): {} tools, {} prompts, {} resources, {} "
-                 "templates",
-                 name(), ms.count(), transport_->pid(), protocol_version_, list(ListKind::tools).size(),
-                 list(ListKind::prompts).size(), list(ListKind::resources).size(),
-                 list(ListKind::templates).size());
   } catch (const std::exception& e) {
-    std::string reason = e.what();
-    if (state_ == BackendState::starting || state_ == BackendState::up) {
-      set_state(BackendState::failed, reason);
-    }
-    spdlog::error("[{}] failed to start: {}", name(), last_error_);
+    failure = e.what();
   }
-  if (state_ == BackendState::failed && transport_) co_await transport_->shutdown();
+  if (!failure.empty() || state_ != BackendState::up) {
+    if (failure.empty()) failure = last_error_;
+    set_state(was_up_before ? BackendState::down : BackendState::failed, failure);
+    if (previous_state == BackendState::starting || attempts_ == 0)
+      spdlog::error("[{}] failed to start: {}", name(), last_error_);
+    else
+      spdlog::warn("[{}] reconnect attempt {} failed: {}", name(), attempts_, last_error_);
+    if (transport_) co_await transport_->shutdown();
+    co_return false;
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  if (was_up_before) ++reconnects_;
+  spdlog::info("[{}] {} in {} ms ({}, protocol {}): {} tools, {} prompts, {} resources, {} templates",
+               name(), was_up_before ? "reconnected" : "up", ms.count(),
+               transport_->pid() > 0 ? fmt::format("pid {}", transport_->pid()) : config_.url,
+               protocol_version_, list(ListKind::tools).size(), list(ListKind::prompts).size(),
+               list(ListKind::resources).size(), list(ListKind::templates).size());
+  ever_up_ = true;
+  attempts_ = 0;
+  failed_pings_ = 0;
   catalogue_changed({ListKind::tools, ListKind::prompts, ListKind::resources});
+  start_health_checks();
+  co_return true;
+}
+
+void Backend::schedule_reconnect() {
+  if (stopping_ || reconnect_pending_) return;
+  if (config_.reconnect_max_attempts > 0 && attempts_ >= config_.reconnect_max_attempts) {
+    spdlog::error("[{}] giving up after {} reconnect attempts (reconnect.maxAttempts)", name(), attempts_);
+    return;
+  }
+  // Exponential backoff with ±20% jitter, so backends that died together do not retry together.
+  auto base = config_.reconnect_initial_delay.count() * (1LL << std::min(attempts_, 20));
+  auto capped = std::min<long long>(base, config_.reconnect_max_delay.count());
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  auto delay = std::chrono::milliseconds(static_cast<long long>(static_cast<double>(capped) * jitter(rng)));
+  ++attempts_;
+  reconnect_pending_ = true;
+  next_attempt_ = std::chrono::system_clock::now() + delay;
+  spdlog::info("[{}] reconnecting in {} ms (attempt {})", name(), delay.count(), attempts_);
+  auto self = shared_from_this();
+  asio::co_spawn(
+      executor_,
+      [self, delay]() -> awaitable<void> {
+        asio::steady_timer timer(self->executor_, delay);
+        self->reconnect_timer_ = &timer;
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        self->reconnect_timer_ = nullptr;
+        self->reconnect_pending_ = false;
+        if (self->stopping_) co_return;
+        bool connected = co_await self->connect_once();
+        if (!connected) self->schedule_reconnect();
+      },
+      [name = name()](std::exception_ptr e) {
+        if (e) spdlog::error("[{}] reconnect loop failed", name);
+      });
+}
+
+void Backend::start_health_checks() {
+  if (config_.health_check_interval.count() <= 0) return;
+  auto self = shared_from_this();
+  asio::co_spawn(
+      executor_,
+      [self, epoch = epoch_]() -> awaitable<void> {
+        asio::steady_timer timer(self->executor_);
+        while (!self->stopping_ && self->epoch_ == epoch && self->up()) {
+          timer.expires_after(self->config_.health_check_interval);
+          co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+          if (self->stopping_ || self->epoch_ != epoch || !self->up()) break;
+          auto limit = std::min(self->config_.health_check_interval, self->config_.request_timeout);
+          std::string failure;
+          try {
+            co_await self->peer_->request("ping", json::object{}, limit);
+            self->failed_pings_ = 0;
+          } catch (const std::exception& e) {
+            failure = e.what();
+          }
+          if (failure.empty() || self->epoch_ != epoch) continue;
+          ++self->failed_pings_;
+          spdlog::warn("[{}] health check failed ({} of {}): {}", self->name(), self->failed_pings_,
+                       self->config_.failure_threshold, failure);
+          if (self->failed_pings_ >= self->config_.failure_threshold) {
+            self->on_closed(fmt::format("{} health checks in a row failed", self->failed_pings_));
+            break;
+          }
+        }
+      },
+      [name = name()](std::exception_ptr e) {
+        if (e) spdlog::error("[{}] health check loop failed", name);
+      });
 }
 
 awaitable<void> Backend::stop() {
+  stopping_ = true;
+  if (reconnect_timer_) reconnect_timer_->cancel();
   if (peer_) peer_->close("the proxy is shutting down");
   if (transport_) co_await transport_->shutdown();
   if (state_ == BackendState::up || state_ == BackendState::starting)
@@ -206,13 +321,15 @@ awaitable<void> Backend::stop() {
 }
 
 void Backend::on_closed(std::string reason) {
-  if (peer_) peer_->close(reason);
+  if (peer_) peer_->close(reason);  // requests in flight fail at once, naming the reason
+  if (stopping_) return;
   if (state_ == BackendState::up) {
     set_state(BackendState::down, reason);
-    spdlog::error("[{}] went down: {}; its tools, prompts and resources are withdrawn", name(),
-                  reason);
+    spdlog::error("[{}] went down: {}; its tools, prompts and resources are withdrawn until it is back",
+                  name(), reason);
     lists_ = {};
     catalogue_changed({ListKind::tools, ListKind::prompts, ListKind::resources});
+    schedule_reconnect();
   } else if (state_ == BackendState::starting) {
     last_error_ = reason;
   }
@@ -340,8 +457,11 @@ json::object Backend::health() const {
     h["command"] = config_.command;  // never the env: it may hold secrets
     if (transport_ && transport_->pid() > 0) h["pid"] = transport_->pid();
   } else {
-    h["url"] = config_.url;
+    h["url"] = config_.url;  // never the headers: they may hold credentials
   }
+  h["reconnects"] = reconnects_;
+  if (reconnect_pending_)
+    h["nextAttempt"] = fmt::format("{:%FT%T}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(next_attempt_)));
   h["since"] = fmt::format("{:%FT%T}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(state_since_)));
   if (!protocol_version_.empty()) h["protocolVersion"] = protocol_version_;
   if (!server_info_.empty()) h["serverInfo"] = server_info_;

@@ -13,6 +13,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <array>
 #include <chrono>
@@ -96,6 +97,11 @@ class Backend : public std::enable_shared_from_this<Backend> {
 
  private:
   class Upstream;
+  std::shared_ptr<transport::MessageTransport> make_transport();
+  // One attempt: (re)start the transport, initialize, load the lists. False on failure.
+  boost::asio::awaitable<bool> connect_once();
+  void schedule_reconnect();
+  void start_health_checks();
   // The innermost service: in-flight tracking, progress mapping, the wire.
   boost::asio::awaitable<json::value> send_upstream(std::string method, json::object params,
                                                     RequestContext* ctx);
@@ -122,6 +128,16 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::uint64_t generation_ = 0;
   std::vector<RequestContext*> in_flight_;
   std::unordered_map<std::string, int> subscribers_;
+  // Resilience: each connection gets an epoch, so callbacks of an old one are ignored.
+  std::uint64_t epoch_ = 0;
+  bool stopping_ = false;
+  bool ever_up_ = false;
+  bool reconnect_pending_ = false;
+  int attempts_ = 0;  // failed attempts since the last success
+  int failed_pings_ = 0;
+  std::uint64_t reconnects_ = 0;
+  std::chrono::system_clock::time_point next_attempt_;
+  boost::asio::steady_timer* reconnect_timer_ = nullptr;
   std::shared_ptr<middleware::Service> chain_;                // outermost service
   std::vector<std::shared_ptr<middleware::Middleware>> layers_;  // outermost first
   std::chrono::system_clock::time_point state_since_ = std::chrono::system_clock::now();

@@ -134,7 +134,8 @@ class PostStream final : public ClientStream {
     while (!queue_.empty() && !failed_) {
       std::string event = std::move(queue_.front());
       queue_.pop_front();
-      if (!co_await exchange_.send_event(event)) failed_ = true;
+      bool sent = co_await exchange_.send_event(event);
+      if (!sent) failed_ = true;
     }
     queue_.clear();
     writing_ = false;
@@ -218,7 +219,7 @@ std::string new_session_id() {
 }
 
 HttpEndpoint::HttpEndpoint(McpServer& server, SessionManager& sessions, const config::Config& config)
-    : server_(server), sessions_(sessions), config_(config) {
+    : server_(server), sessions_(sessions), config_(config), legacy_(server, sessions) {
   boost::system::error_code err;
   auto& host = config_.http.host;
   auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, err);
@@ -271,6 +272,10 @@ awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchang
       co_return;
     }
     co_await exchange.respond(health());
+    co_return;
+  }
+  if (path != config_.http.path && LegacySseEndpoint::serves(path)) {
+    co_await legacy_.handle(request, exchange);
     co_return;
   }
   if (path != config_.http.path) {
@@ -486,7 +491,9 @@ awaitable<void> HttpEndpoint::handle_get(HttpRequest& request, HttpExchange& exc
   auto& signal = session->standalone_signal();
   while (!session->closed() && !stopping_ && !watch.gone()) {
     for (auto* event : session->events_after(after)) {
-      if (!co_await exchange.send_event(transport::format_sse_event(event->data, std::to_string(event->id), "message"))) {
+      bool sent = co_await exchange.send_event(
+          transport::format_sse_event(event->data, std::to_string(event->id), "message"));
+      if (!sent) {
         co_return;
       }
       after = event->id;

@@ -10,10 +10,12 @@
 //               keep-alive comments when idle.
 //   DELETE /mcp ends the session.
 //   GET /health JSON state of every backend.
+//   GET /sse, POST /messages   the legacy HTTP+SSE transport (2024-11-05): LegacySseEndpoint.
 // Sessions have a random Mcp-Session-Id (404 once ended); MCP-Protocol-Version is checked;
 // Host and Origin are validated against DNS rebinding.
 
 #include "config/config.hpp"
+#include "proxy/legacy_sse_endpoint.hpp"
 #include "proxy/mcp_server.hpp"
 #include "proxy/session_manager.hpp"
 #include "transport/http_server.hpp"
@@ -31,7 +33,10 @@ class HttpEndpoint {
   boost::asio::awaitable<void> handle(transport::HttpRequest& request,
                                       transport::HttpExchange& exchange);
   // Ends open GET streams (shutdown).
-  void stop() noexcept { stopping_ = true; }
+  void stop() noexcept {
+    stopping_ = true;
+    legacy_.stop();
+  }
 
  private:
   boost::asio::awaitable<void> handle_post(transport::HttpRequest& request,
@@ -49,6 +54,7 @@ class HttpEndpoint {
   const config::Config& config_;
   bool loopback_only_;
   bool stopping_ = false;
+  LegacySseEndpoint legacy_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

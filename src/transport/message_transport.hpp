@@ -23,6 +23,9 @@ class MessageTransport {
   virtual boost::asio::awaitable<void> shutdown() = 0;
   // Human-readable details for /health (e.g. the pid of a child).
   virtual long pid() const noexcept { return 0; }
+  // Called once initialize succeeded, with the protocol version of this hop (HTTP sends it
+  // on every later request and may open its GET stream then).
+  virtual void negotiated(std::string_view protocol_version) {}
 
   // Set before start(). on_message gets each complete message; on_closed is called once when
   // the connection ends for any reason other than shutdown(), with a reason for the logs.

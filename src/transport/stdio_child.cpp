@@ -198,7 +198,8 @@ awaitable<void> StdioChild::read_stdout() {
   }
   if (!shutting_down_) {
     // Give the exit watcher a moment to say why; a child that only closed stdout is done too.
-    if (co_await wait_for_exit(std::chrono::milliseconds(500))) co_return;
+    bool exited = co_await wait_for_exit(std::chrono::milliseconds(500));
+    if (exited) co_return;
     report_closed("closed its stdout");
     signal_group(SIGTERM);
   }
@@ -255,11 +256,13 @@ awaitable<void> StdioChild::shutdown() {
   write_signal_.cancel();
   boost::system::error_code ignored;
   stdin_.close(ignored);  // a well-behaved server exits on EOF
-  if (!co_await wait_for_exit(options_.stdin_close_grace)) {
+  bool exited = co_await wait_for_exit(options_.stdin_close_grace);
+  if (!exited) {
     spdlog::info("[{}] still running {} ms after stdin was closed: sending SIGTERM", options_.name,
                  options_.stdin_close_grace.count());
     signal_group(SIGTERM);
-    if (!co_await wait_for_exit(options_.term_grace)) {
+    exited = co_await wait_for_exit(options_.term_grace);
+    if (!exited) {
       spdlog::warn("[{}] ignored SIGTERM for {} ms: sending SIGKILL", options_.name,
                    options_.term_grace.count());
       signal_group(SIGKILL);

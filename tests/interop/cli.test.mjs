@@ -78,7 +78,7 @@ test('a busy port is reported and nothing is left running', async () => {
   assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*--port`));
 });
 
-test('a backend whose command does not exist, and a url entry (not supported yet), are reported; the others serve', async () => {
+test('a backend whose command does not exist, and a remote one that cannot be reached, are reported; the others serve', async () => {
   const { everything } = serverPaths();
   const proxy = await startProxy({
     mcpServers: {
@@ -95,8 +95,8 @@ test('a backend whose command does not exist, and a url entry (not supported yet
     assert.equal(ghost.state, 'failed');
     assert.match(ghost.lastError, /not found/);
     const remote = health.backends.find((b) => b.name === 'remote');
-    assert.equal(remote.state, 'disabled');
-    assert.match(remote.lastError, /not supported by this version/);
+    assert.equal(remote.state, 'failed');  // nothing listens there; it keeps retrying
+    assert.match(remote.lastError, /cannot connect to 127\.0\.0\.1:9/);
     const client = await connectClient(proxy.url);
     const r = await client.callTool({ name: 'everything__echo', arguments: { message: 'still here' } });
     assert.match(r.content[0].text, /still here/);

@@ -87,8 +87,15 @@ TEST_SUITE("tool_filter") {
 
   TEST_CASE("a block list removes matching tools, also over an allow list") {
     auto inner = backend();
-    auto chain = client_chain("tool_filter", R"({"tools": {"allow": ["*_file"], "block": ["re:^(write|delete)_"]}})", inner);
+    auto chain = client_chain("tool_filter", R"({"tools": {"allow": ["*_file"], "block": ["re:(write|delete)_.*"]}})", inner);
     CHECK(names(request(*chain, "tools/list")) == "read_file,read_media_file");
+  }
+
+  TEST_CASE("\"re:\" patterns must match the whole name, like globs") {
+    auto inner = backend();
+    auto chain = client_chain("tool_filter", R"({"block": ["re:^delete_", "re:write_file"]})", inner);
+    // "re:^delete_" matches no whole name; "re:write_file" matches exactly write_file.
+    CHECK(names(request(*chain, "tools/list")) == "read_file,read_media_file,delete_file,list_directory");
   }
 
   TEST_CASE("the shorthand allow/block applies to tools") {
@@ -182,6 +189,22 @@ TEST_SUITE("tool_filter") {
 
     request(*chain, "resources/read", json::object{{"uri", "demo://public/1"}});
     CHECK(inner->count("resources/read") == 1);
+  }
+
+  // BUG (minor): completion/complete is refused for a hidden prompt (ref/prompt) but not for a
+  // hidden resource template (ref/resource): the request reaches the backend, so a client can
+  // probe a hidden template and get completions from it.
+  TEST_CASE("resources: completion on a hidden resource template is refused like a hidden prompt") {
+    auto inner = backend();
+    auto chain = client_chain("tool_filter", R"({"resources": {"block": ["demo://private/*"]}})", inner);
+    auto error = error_of([&] {
+      request(*chain, "completion/complete",
+              json::parse(R"({"ref": {"type": "ref/resource", "uri": "demo://private/{id}"},
+                              "argument": {"name": "id", "value": ""}})")
+                  .as_object());
+    });
+    CHECK(error);
+    CHECK(inner->count("completion/complete") == 0);
   }
 
   TEST_CASE("an empty config hides nothing") {

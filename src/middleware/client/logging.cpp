@@ -41,6 +41,7 @@ std::shared_ptr<spdlog::logger> file_logger(const LoggingConfig& c) {
     // Flushing every line costs a write() per line on the hot path; errors flush at once and
     // everything else within a second (spdlog's periodic flusher, set up in setup_logging).
     slot->flush_on(spdlog::level::warn);
+    spdlog::register_logger(slot);  // so spdlog::flush_every() reaches it
   }
   return slot;
 }

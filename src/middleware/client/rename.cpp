@@ -87,6 +87,21 @@ std::optional<Maker> parse(const json::object& config, config::JsonReader& r, co
     read_map(*v, r, config::child_path(path, "prompts"), cfg->prompts, true);
   if (auto* v = config.if_contains("resources"))
     read_map(*v, r, config::child_path(path, "resources"), cfg->resources, false);
+  // A global entry and a server-specific one must not give one server two equal names.
+  for (auto* maps : {&cfg->tools, &cfg->prompts}) {
+    auto global = maps->find("");
+    if (global == maps->end()) continue;
+    for (auto& [server, map] : *maps) {
+      if (server.empty()) continue;
+      for (auto& [new_name, old_name] : map.to_old) {
+        auto clash = global->second.to_old.find(new_name);
+        if (clash != global->second.to_old.end() && clash->second != old_name && !map.to_new.contains(clash->second))
+          r.error(config::child_path(config::child_path(path, maps == &cfg->tools ? "tools" : "prompts"),
+                                     server + "/" + old_name),
+                  fmt::format("\"{}\" is also the new name of \"{}\" for every server", new_name, clash->second));
+      }
+    }
+  }
   if (auto* v = config.if_contains("keepPrefix"))
     cfg->keep_prefix = r.boolean(*v, config::child_path(path, "keepPrefix")).value_or(false);
   if (r.errors().size() != errors) return std::nullopt;

@@ -171,39 +171,51 @@ void Security::check_rules(std::string_view tool, const json::object& arguments)
   }
 }
 
+namespace {
+
+// Every string of a value, recursively (text blocks, embedded resources, structuredContent).
+template <class Fn>
+void for_each_string(json::value& v, Fn&& fn) {
+  switch (v.kind()) {
+    case json::kind::string: fn(v); break;
+    case json::kind::array:
+      for (auto& item : v.get_array()) for_each_string(item, fn);
+      break;
+    case json::kind::object:
+      for (auto& [key, item] : v.get_object())
+        if (key != "data" && key != "blob") for_each_string(item, fn);  // base64, not text
+      break;
+    default: break;
+  }
+}
+
+}  // namespace
+
 void Security::scan(json::value& result) const {
   if (!result.is_object()) return;
-  auto* content = result.get_object().if_contains("content");
-  if (!content || !content->is_array()) return;
-  for (auto& block : content->get_array()) {
-    if (!block.is_object()) continue;
-    auto* text = block.get_object().if_contains("text");
-    if (!text || !text->is_string()) continue;
-    std::string_view original = text->get_string();
+  bool redacted = false;
+  auto check = [&](json::value& text) {
+    std::string_view original = text.get_string();
     bool any = false;
     for (auto& p : config_->secret_patterns) any |= RE2::PartialMatch(original, p.regex());
-    if (!any) continue;
-    std::string value(original);
-    bool found = false;
-    for (auto& p : config_->secret_patterns) {
-      if (!config_->redact) {
-        if (p.matches(value)) {
-          spdlog::warn("[{}] blocked a result that contains a secret (pattern {})", server_, p.source());
-          throw McpError(ec::kInternalError,
-                         "The tool's result was blocked because it contains a secret",
-                         json::object{{"pattern", p.source()}});
-        }
-        continue;
+    if (!any) return;  // the common case: nothing to copy
+    if (!config_->redact) {
+      for (auto& p : config_->secret_patterns) {
+        if (!RE2::PartialMatch(original, p.regex())) continue;
+        spdlog::warn("[{}] blocked a result that contains a secret (pattern {})", server_, p.source());
+        throw McpError(ec::kInternalError, "The tool's result was blocked because it contains a secret",
+                       json::object{{"pattern", p.source()}});
       }
-      // Most results hold no secret: a match test is cheaper than a replace that copies.
-      if (RE2::PartialMatch(value, p.regex()))
-        found |= RE2::GlobalReplace(&value, p.regex(), "[REDACTED]") > 0;
     }
-    if (found) {
-      spdlog::warn("[{}] redacted a secret in a tool result", server_);
-      *text = value;
-    }
-  }
+    std::string value(original);
+    for (auto& p : config_->secret_patterns) RE2::GlobalReplace(&value, p.regex(), "[REDACTED]");
+    text = value;
+    redacted = true;
+  };
+  auto& r = result.get_object();
+  if (auto* content = r.if_contains("content")) for_each_string(*content, check);
+  if (auto* structured = r.if_contains("structuredContent")) for_each_string(*structured, check);
+  if (redacted) spdlog::warn("[{}] redacted a secret in a tool result", server_);
 }
 
 awaitable<json::value> Security::call_tool(json::object params, RequestContext* ctx) {

@@ -131,6 +131,9 @@ awaitable<json::value> ToolFilter::other(std::string method, json::object params
       auto& r = ref->get_object();
       if (string_field(r, "type") == "ref/prompt" && !config_->prompts.visible(string_field(r, "name")))
         throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", string_field(r, "name")));
+      if (string_field(r, "type") == "ref/resource" && !config_->resources.visible(string_field(r, "uri")))
+        throw McpError(ec::kResourceNotFound, fmt::format("Resource not found: {}", string_field(r, "uri")),
+                       json::object{{"uri", string_field(r, "uri")}});
     }
   }
   co_return co_await next(std::move(method), std::move(params), ctx);

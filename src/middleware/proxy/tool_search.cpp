@@ -237,6 +237,12 @@ awaitable<json::value> ToolSearch::call_tool(json::object params, RequestContext
   json::array matches;
   bool grew = false;
   auto& found = found_for(ctx);
+  // Tools already shown (the first maxTools) do not change the session's list when found.
+  std::unordered_set<std::string_view> shown;
+  if (config_->max_tools > 0) {
+    for (std::size_t i = 0; i < index_.size() && i < config_->max_tools; ++i)
+      shown.insert(str(index_.tool(i), "name"));
+  }
   for (auto& hit : hits) {
     json::object m;
     m["name"] = str(*hit.tool, "name");
@@ -244,7 +250,8 @@ awaitable<json::value> ToolSearch::call_tool(json::object params, RequestContext
     if (auto* s = hit.tool->if_contains("inputSchema")) m["inputSchema"] = *s;
     m["score"] = std::round(hit.score * 1000) / 1000;
     matches.push_back(std::move(m));
-    grew |= found.insert(std::string(str(*hit.tool, "name"))).second;
+    auto name = str(*hit.tool, "name");
+    if (found.insert(std::string(name)).second && !shown.contains(name)) grew = true;
   }
   if (grew && config_->max_tools > 0 && ctx && ctx->session) {
     // Only this session's list changed.

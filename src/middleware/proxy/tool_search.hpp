@@ -47,6 +47,7 @@ class ToolIndex {
   };
   std::vector<Hit> search(std::string_view query, std::size_t limit) const;
   std::size_t size() const noexcept { return tools_.size(); }
+  const json::object& tool(std::size_t i) const { return tools_[i].get_object(); }
 
  private:
   struct Impl;

@@ -1,0 +1,320 @@
+#include "proxy/legacy_sse_endpoint.hpp"
+
+#include "mcp/jsonrpc.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <functional>
+
+namespace mcproxy::proxy {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using asio::awaitable;
+using transport::HttpExchange;
+using transport::HttpRequest;
+using transport::HttpResponse;
+namespace ec = mcp::error_code;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::seconds kKeepAliveInterval{15};
+constexpr int kSessionNotFound = -32001;  // as on /mcp
+
+HttpResponse json_response(http::status status, const json::object& body) {
+  HttpResponse res(status, 11);
+  res.set(http::field::content_type, "application/json");
+  res.body() = json::serialize(body);
+  return res;
+}
+
+HttpResponse error_response(http::status status, int code, std::string_view message) {
+  return json_response(status, mcp::make_error(nullptr, code, message));
+}
+
+HttpResponse method_not_allowed(std::string_view allow) {
+  auto res = error_response(http::status::method_not_allowed, ec::kInvalidRequest,
+                            "Method not allowed");
+  res.set(http::field::allow, allow);
+  return res;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+bool accepts_event_stream(std::string_view accept) {
+  if (accept.empty()) return true;
+  std::string a = lower(accept);
+  return a.find("text/event-stream") != std::string::npos ||
+         a.find("text/*") != std::string::npos || a.find("*/*") != std::string::npos;
+}
+
+// The sessionId query parameter of `target` (percent-decoded), empty if absent.
+std::string session_id_of(std::string_view target) {
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) return {};
+  auto params = url->params();
+  auto it = params.find("sessionId");
+  if (it == params.end() || !(*it).has_value) return {};
+  return (*it).value;
+}
+
+void log_failure(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("legacy SSE message failed: {}", ex.what());
+  }
+}
+
+// Calls on_gone() when the client closes the connection of its SSE stream: a peek that reads
+// zero bytes on a readable socket (the client sends nothing else on it). stop() must be called
+// before the stream's handler returns, while no write is in progress.
+class PeerWatch {
+ public:
+  PeerWatch(HttpExchange& exchange, std::function<void()> on_gone)
+      : state_(std::make_shared<State>()), socket_(exchange.socket()) {
+    state_->on_gone = std::move(on_gone);
+    asio::co_spawn(exchange.executor(), watch(state_, socket_), [](std::exception_ptr) {});
+  }
+  PeerWatch(const PeerWatch&) = delete;
+  PeerWatch& operator=(const PeerWatch&) = delete;
+  ~PeerWatch() { stop(); }
+
+  void stop() {
+    if (!state_->active) return;
+    state_->active = false;
+    state_->on_gone = nullptr;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  }
+  bool gone() const noexcept { return state_->gone; }
+
+ private:
+  struct State {
+    bool active = true;
+    bool gone = false;
+    std::function<void()> on_gone;
+  };
+
+  static awaitable<void> watch(std::shared_ptr<State> state, asio::ip::tcp::socket& socket) {
+    auto [err] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read, kTuple);
+    if (err || !state->active) co_return;
+    char byte;
+    boost::system::error_code rec;
+    auto n = socket.receive(asio::buffer(&byte, 1), asio::ip::tcp::socket::message_peek, rec);
+    if (rec || n == 0) {
+      state->gone = true;
+      if (auto on_gone = std::move(state->on_gone)) on_gone();
+    }
+  }
+
+  std::shared_ptr<State> state_;
+  asio::ip::tcp::socket& socket_;
+};
+
+}  // namespace
+
+// The session's outgoing messages, queued as SSE events. The GET /sse handler is the only
+// writer: it drains the queue whenever the session's standalone signal wakes it, so messages
+// sent from different coroutines never interleave on the socket. Held by shared_ptr by every
+// POSTed message in progress, so a late reply after the stream ended is dropped, not written
+// through a dangling exchange.
+class LegacySseEndpoint::Connection final : public ClientStream {
+ public:
+  explicit Connection(std::shared_ptr<DownstreamSession> session) : session_(std::move(session)) {}
+
+  bool send(const json::object& message) override {
+    if (ended_ || session_->closed()) return false;
+    queue_.push_back(transport::format_sse_event(json::serialize(message), {}, "message"));
+    session_->standalone_signal().cancel();
+    return true;
+  }
+
+  // Writes everything queued (including what is queued meanwhile). False if the client is gone.
+  awaitable<bool> flush(HttpExchange& exchange) {
+    while (!queue_.empty()) {
+      std::string event = std::move(queue_.front());
+      queue_.pop_front();
+      bool sent = co_await exchange.send_event(event);
+      if (!sent) co_return false;
+    }
+    co_return true;
+  }
+
+  void end() noexcept {
+    ended_ = true;
+    queue_.clear();
+  }
+
+  const std::shared_ptr<DownstreamSession>& session() const noexcept { return session_; }
+
+ private:
+  std::shared_ptr<DownstreamSession> session_;
+  std::deque<std::string> queue_;
+  bool ended_ = false;
+};
+
+LegacySseEndpoint::LegacySseEndpoint(McpServer& server, SessionManager& sessions)
+    : server_(server), sessions_(sessions) {}
+
+LegacySseEndpoint::~LegacySseEndpoint() {
+  for (auto& [id, connection] : connections_) {
+    connection->end();
+    if (connection->session()->direct_stream == connection.get())
+      connection->session()->direct_stream = nullptr;
+  }
+}
+
+void LegacySseEndpoint::stop() noexcept {
+  stopping_ = true;
+  for (auto& [id, connection] : connections_) connection->session()->standalone_signal().cancel();
+}
+
+awaitable<void> LegacySseEndpoint::handle(HttpRequest& request, HttpExchange& exchange) {
+  std::string_view target = request.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path == kSsePath)
+    co_await handle_sse(request, exchange);
+  else
+    co_await handle_message(request, exchange);
+}
+
+awaitable<void> LegacySseEndpoint::handle_sse(HttpRequest& request, HttpExchange& exchange) {
+  if (request.method() != http::verb::get) {
+    co_await exchange.respond(method_not_allowed("GET"));
+    co_return;
+  }
+  if (!accepts_event_stream(request[http::field::accept])) {
+    co_await exchange.respond(error_response(http::status::not_acceptable, ec::kInvalidRequest,
+                                             "Not Acceptable: GET /sse needs Accept: "
+                                             "text/event-stream"));
+    co_return;
+  }
+  auto session = stopping_ ? nullptr : sessions_.create();
+  if (!session) {
+    co_await exchange.respond(error_response(
+        http::status::service_unavailable, ec::kInternalError,
+        stopping_ ? "MCProxy is shutting down"
+                  : "Too many sessions (httpServer.maxSessions): try again later"));
+    co_return;
+  }
+  const std::string id = session->id();
+  auto connection = std::make_shared<Connection>(session);
+  session->direct_stream = connection.get();
+  session->standalone_attached = true;  // its messages all go here: no GET /mcp stream for it
+  connections_[id] = connection;
+  spdlog::info("session {}: legacy HTTP+SSE stream opened", session->label());
+
+  co_await exchange.start_event_stream(HttpResponse(http::status::ok, 11));
+  bool sent = co_await exchange.send_event(transport::format_sse_event(
+      fmt::format("{}?sessionId={}", kMessagesPath, id), {}, "endpoint"));
+  bool gone = !sent;
+  if (!gone) {
+    PeerWatch watch(exchange, [session] { session->standalone_signal().cancel(); });
+    auto& signal = session->standalone_signal();
+    for (;;) {
+      sent = co_await connection->flush(exchange);
+      if (!sent) {
+        gone = true;
+        break;
+      }
+      if (session->closed() || stopping_ || watch.gone()) break;
+      signal.expires_after(kKeepAliveInterval);
+      auto [err] = co_await signal.async_wait(kTuple);
+      if (err) continue;  // woken: something queued, the session closed or the client gone
+      sent = co_await exchange.send_event(": keep-alive\n\n");
+      if (!sent) {
+        gone = true;
+        break;
+      }
+      // An open stream is an active client: the idle sweep must not end its session.
+      session->last_activity = std::chrono::steady_clock::now();
+    }
+    watch.stop();
+    gone = gone || watch.gone();
+  }
+
+  connection->end();
+  if (auto it = connections_.find(id); it != connections_.end() && it->second == connection)
+    connections_.erase(it);
+  if (session->direct_stream == connection.get()) session->direct_stream = nullptr;
+  sessions_.end(id, gone ? "the client closed its SSE stream" : "SSE stream ended");
+  exchange.close_after();
+  if (!gone) co_await exchange.end_event_stream();
+}
+
+awaitable<void> LegacySseEndpoint::handle_message(HttpRequest& request, HttpExchange& exchange) {
+  if (request.method() != http::verb::post) {
+    co_await exchange.respond(method_not_allowed("POST"));
+    co_return;
+  }
+  std::string id = session_id_of(request.target());
+  if (id.empty()) {
+    co_await exchange.respond(error_response(
+        http::status::bad_request, ec::kInvalidRequest,
+        "Bad Request: the sessionId query parameter is required (from the endpoint event of "
+        "GET /sse)"));
+    co_return;
+  }
+  auto it = connections_.find(id);
+  if (it == connections_.end() || it->second->session()->closed()) {
+    co_await exchange.respond(error_response(
+        http::status::not_found, kSessionNotFound,
+        "Session not found: its SSE stream is closed or it never existed; open a new one with "
+        "GET /sse"));
+    co_return;
+  }
+  auto connection = it->second;
+  if (lower(request[http::field::content_type]).find("application/json") == std::string::npos) {
+    co_await exchange.respond(
+        error_response(http::status::unsupported_media_type, ec::kInvalidRequest,
+                       "Unsupported Media Type: Content-Type must be application/json"));
+    co_return;
+  }
+  std::optional<mcp::Message> message;
+  std::optional<json::object> error;
+  try {
+    message.emplace(mcp::parse_message(request.body()));
+  } catch (const mcp::ProtocolError& e) {
+    error = mcp::make_error(e.id(), e);
+  }
+  if (error) {
+    co_await exchange.respond(json_response(http::status::bad_request, *error));
+    co_return;
+  }
+
+  // Accepted at once; the answer travels on the SSE stream whenever it is ready.
+  auto session = connection->session();
+  asio::co_spawn(
+      session->executor(),
+      [&server = server_, session, connection,
+       m = std::move(*message)]() mutable -> awaitable<void> {
+        auto reply = co_await server.handle(session, std::move(m), connection.get());
+        if (reply && !connection->send(*reply))
+          spdlog::debug("session {}: reply dropped, the SSE stream is closed", session->label());
+      },
+      log_failure);
+  co_await exchange.respond(HttpResponse(http::status::accepted, 11));
+}
+
+}  // namespace mcproxy::proxy

@@ -1,0 +1,99 @@
+#pragma once
+// An MCP server reached over HTTP, as its client (MCP-DIGEST §4):
+//   - Streamable HTTP: each message is a POST (Accept: application/json, text/event-stream);
+//     the answer is JSON or an SSE stream carrying related requests and notifications first;
+//     after initialize, a GET stream carries unsolicited messages (reopened with Last-Event-ID
+//     when it drops; a 405 means the server offers none). Mcp-Session-Id and
+//     MCP-Protocol-Version are sent on every request; DELETE ends the session at shutdown.
+//   - legacy HTTP+SSE (2024-11-05): GET the URL, wait for the `endpoint` event, POST every
+//     message there; everything the server says arrives as `message` events.
+//   - auto: Streamable HTTP first; if initialize gets 400, 404 or 405, legacy SSE (as the spec
+//     says clients should).
+// TLS (OpenSSL) verifies the certificate and the host name unless `insecure` is set. Idle
+// keep-alive connections are reused. An HTTP error on a request becomes a JSON-RPC error for
+// that request; a 404 on the session ends the transport (the backend then re-initializes).
+
+#include "transport/message_transport.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mcproxy::transport {
+
+struct HttpTransportOptions {
+  enum class Mode { streamable, sse, auto_detect };
+  std::string name;  // the backend's name, for logs and errors
+  std::string url;
+  Mode mode = Mode::auto_detect;
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. Authorization; never logged
+  std::string ca_file;
+  bool insecure = false;
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds io_timeout{300'000};  // one response, however long it streams
+  std::size_t max_message_bytes = 64u << 20;
+  std::size_t max_idle_connections = 16;
+};
+
+class HttpTransport final : public MessageTransport, public std::enable_shared_from_this<HttpTransport> {
+ public:
+  HttpTransport(boost::asio::any_io_executor executor, HttpTransportOptions options);
+  ~HttpTransport() override;
+
+  boost::asio::awaitable<void> start() override;
+  void send(std::string message) override;
+  boost::asio::awaitable<void> shutdown() override;
+  void negotiated(std::string_view protocol_version) override;
+
+  bool legacy() const noexcept { return legacy_; }
+  const std::string& session_id() const noexcept { return session_id_; }
+
+ private:
+  struct Url {
+    bool tls = false;
+    std::string host, port, target;  // target: path + query
+  };
+  struct Connection;
+  struct Exchange;
+
+  boost::asio::awaitable<std::unique_ptr<Connection>> connect();
+  boost::asio::awaitable<std::unique_ptr<Connection>> acquire();
+  void release(std::unique_ptr<Connection> connection);
+
+  boost::asio::awaitable<void> post(std::string message);
+  boost::asio::awaitable<void> legacy_post(std::string message, boost::json::value id);
+  boost::asio::awaitable<void> get_stream_loop();
+  boost::asio::awaitable<void> legacy_stream(std::shared_ptr<boost::asio::steady_timer> ready);
+  boost::asio::awaitable<void> open_legacy();
+  // Reads a response body; SSE events go to on_message as they arrive, a JSON body at the end.
+  boost::asio::awaitable<bool> read_body(Exchange& exchange, bool deliver_json);
+
+  void fail_request(const boost::json::value& id, int code, std::string message);
+  void deliver(std::string_view payload);
+  void report_closed(std::string reason);
+  std::string request_error(std::string_view what) const;
+
+  boost::asio::any_io_executor executor_;
+  HttpTransportOptions options_;
+  Url url_;
+  Url endpoint_;  // legacy: where messages are POSTed
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::vector<Connection*> busy_;  // to close them at shutdown
+  std::string session_id_;
+  std::string protocol_version_;
+  std::string last_event_id_;
+  bool legacy_ = false;
+  bool get_stream_started_ = false;
+  bool stopping_ = false;
+  bool closed_reported_ = false;
+};
+
+}  // namespace mcproxy::transport

@@ -1,0 +1,179 @@
+// MCProxy's legacy HTTP+SSE downstream transport (2024-11-05: GET /sse + POST /messages),
+// spoken to by the official TypeScript SDK's SSEClientTransport: tools, sampling, progress,
+// session end on disconnect; plus raw HTTP checks (unknown session, foreign Origin).
+//
+// Run: MCPROXY_BIN=build/mcproxy node --test tests/interop/legacy-sse.test.mjs
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+
+import { textOf, waitFor, waitForTools } from './support/forwarding.mjs';
+import { listAll, startProxy, threeServerConfig } from './support/proxy.mjs';
+
+/** An SDK client over the legacy transport; records the sampling requests it answers. */
+async function connectSse(baseUrl, { capabilities = {} } = {}) {
+  const client = new Client({ name: 'legacy-sse-test', version: '0.0.0' }, { capabilities });
+  const sampling = [];
+  if (capabilities.sampling) {
+    client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+      sampling.push(request.params);
+      return {
+        role: 'assistant',
+        content: { type: 'text', text: 'sampled-over-sse' },
+        model: 'model-over-sse',
+        stopReason: 'endTurn',
+      };
+    });
+  }
+  await client.connect(new SSEClientTransport(new URL('/sse', baseUrl)));
+  return { client, sampling };
+}
+
+async function sessionCount(baseUrl) {
+  const res = await fetch(new URL('/health', baseUrl));
+  return (await res.json()).sessions;
+}
+
+describe('legacy HTTP+SSE transport', () => {
+  let proxy;
+  let base; // http://127.0.0.1:<port>
+  let dir;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-legacy-sse-'));
+    const config = threeServerConfig(dir);
+    config.mcpServers.everything.sessionMode = 'per-client';
+    proxy = await startProxy(config);
+    base = new URL(proxy.url).origin;
+  });
+
+  after(async () => {
+    await proxy?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('listTools shows the prefixed tools; everything__echo works', async () => {
+    const { client } = await connectSse(base);
+    try {
+      const names = (await listAll(client, 'tools')).map((t) => t.name);
+      for (const prefix of ['everything__', 'filesystem__', 'memory__'])
+        assert.ok(names.some((n) => n.startsWith(prefix)), `${prefix}*: ${names.join(', ')}`);
+      const result = await client.callTool({ name: 'everything__echo', arguments: { message: 'over sse' } });
+      assert.match(textOf(result), /over sse/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('sampling round-trips through the SSE stream and POST /messages', async () => {
+    const { client, sampling } = await connectSse(base, { capabilities: { sampling: {} } });
+    try {
+      await waitForTools(client, ['everything__trigger-sampling-request']);
+      const result = await client.callTool({
+        name: 'everything__trigger-sampling-request',
+        arguments: { prompt: 'legacy prompt', maxTokens: 17 },
+      });
+      assert.notEqual(result.isError, true, textOf(result));
+      assert.match(textOf(result), /sampled-over-sse/);
+      assert.equal(sampling.length, 1);
+      assert.equal(sampling[0].maxTokens, 17);
+      assert.match(sampling[0].messages[0].content.text, /legacy prompt/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('progress notifications reach onprogress', async () => {
+    const { client } = await connectSse(base);
+    try {
+      const events = [];
+      const result = await client.callTool(
+        { name: 'everything__trigger-long-running-operation', arguments: { duration: 1, steps: 3 } },
+        undefined,
+        { onprogress: (p) => events.push(p) },
+      );
+      assert.match(textOf(result), /Steps: 3/);
+      assert.deepEqual(events.map((e) => e.progress), [1, 2, 3], JSON.stringify(events));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('closing the client ends its session', async () => {
+    const before = await sessionCount(base);
+    const { client } = await connectSse(base);
+    await client.listTools();
+    assert.equal(await sessionCount(base), before + 1);
+    await client.close();
+    await waitFor(async () => (await sessionCount(base)) === before, {
+      timeoutMs: 5000,
+      what: `the session count to drop back to ${before}`,
+    });
+  });
+
+  test('the endpoint event names /messages with the session id; ended sessions get 404', async () => {
+    const controller = new AbortController();
+    const res = await fetch(new URL('/sse', base), {
+      headers: { accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type'), /text\/event-stream/);
+    const reader = res.body.getReader();
+    let text = '';
+    while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+    const m = /^event: endpoint\ndata: (\/messages\?sessionId=[0-9a-f]+)\n\n/.exec(text);
+    assert.ok(m, text);
+    const endpoint = new URL(m[1], base);
+    const post = (body) =>
+      fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+    const bad = await post('{not json');
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).error.code, -32700);
+    const ok = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }));
+    assert.equal(ok.status, 202);
+    while (!text.includes('event: message')) text += new TextDecoder().decode((await reader.read()).value);
+    assert.match(text, /event: message\ndata: \{"jsonrpc":"2.0","id":1,"result":\{\}\}\n\n/);
+
+    controller.abort();
+    await waitFor(async () => (await post(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }))).status === 404, {
+      timeoutMs: 5000,
+      what: 'POST to an ended session to get 404',
+    });
+  });
+
+  test('POST /messages with an unknown sessionId → 404', async () => {
+    const res = await fetch(new URL('/messages?sessionId=00000000000000000000000000000000', base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    assert.equal(res.status, 404);
+    assert.equal((await res.json()).error.code, -32001);
+  });
+
+  test('GET /sse from a foreign Origin → 403', async () => {
+    const before = await sessionCount(base);
+    const res = await fetch(new URL('/sse', base), {
+      headers: { accept: 'text/event-stream', origin: 'http://evil.example' },
+    });
+    assert.equal(res.status, 403);
+    await res.body?.cancel();
+    assert.equal(await sessionCount(base), before);
+  });
+
+  test('shutdown ends an open SSE stream (last: stops the proxy)', async () => {
+    const res = await fetch(new URL('/sse', base), { headers: { accept: 'text/event-stream' } });
+    assert.equal(res.status, 200);
+    const text = res.text().catch((e) => `aborted: ${e}`);
+    assert.equal(await proxy.stop(), 0);
+    assert.match(await text, /^event: endpoint\n/);
+  });
+});
