@@ -194,7 +194,7 @@ void read_http(JsonReader& r, const json::value& value, HttpServerConfig& http) 
   auto* obj = r.object(value, path);
   if (!obj) return;
   r.check_keys(*obj, path,
-               {"host", "port", "path", "maxBodyBytes", "maxSessions", "sessionIdleTimeoutSeconds", "pageSize",
+               {"host", "port", "path", "maxBodyBytes", "maxSessions", "sessionIdleTimeoutSeconds", "pageSize", "shutdownGraceSeconds",
                 "allowedOrigins", "allowedHosts", "middleware"});
   if (auto* v = obj->if_contains("host")) {
     if (auto s = r.string(*v, child_path(path, "host"))) http.host = *s;
@@ -217,6 +217,10 @@ void read_http(JsonReader& r, const json::value& value, HttpServerConfig& http) 
   if (auto* v = obj->if_contains("maxSessions")) {
     if (auto n = r.integer(*v, child_path(path, "maxSessions"), 1, 1'000'000))
       http.max_sessions = static_cast<std::size_t>(*n);
+  }
+  if (auto* v = obj->if_contains("shutdownGraceSeconds")) {
+    if (auto n = r.integer(*v, child_path(path, "shutdownGraceSeconds"), 0, 3600))
+      http.shutdown_grace = std::chrono::seconds(*n);
   }
   if (auto* v = obj->if_contains("pageSize")) {
     if (auto n = r.integer(*v, child_path(path, "pageSize"), 0, 100'000))

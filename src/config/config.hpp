@@ -53,6 +53,7 @@ struct HttpServerConfig {
   std::size_t max_body_bytes = 16u << 20;
   std::size_t max_sessions = 10'000;
   std::size_t page_size = 0;  // 0: lists are answered in one page
+  std::chrono::seconds shutdown_grace{10};  // for requests in flight on SIGTERM
   std::chrono::seconds session_idle_timeout{3600};
   // Extra values accepted in Origin / Host besides the loopback ones.
   std::vector<std::string> allowed_origins;

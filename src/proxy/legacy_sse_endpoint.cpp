@@ -9,9 +9,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
-#include <spdlog/spdlog.h>
-
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -47,8 +46,8 @@ HttpResponse error_response(http::status status, int code, std::string_view mess
 }
 
 HttpResponse method_not_allowed(std::string_view allow) {
-  auto res = error_response(http::status::method_not_allowed, ec::kInvalidRequest,
-                            "Method not allowed");
+  auto res =
+      error_response(http::status::method_not_allowed, ec::kInvalidRequest, "Method not allowed");
   res.set(http::field::allow, allow);
   return res;
 }
@@ -212,10 +211,10 @@ awaitable<void> LegacySseEndpoint::handle_sse(HttpRequest& request, HttpExchange
   }
   auto session = stopping_ ? nullptr : sessions_.create();
   if (!session) {
-    co_await exchange.respond(error_response(
-        http::status::service_unavailable, ec::kInternalError,
-        stopping_ ? "MCProxy is shutting down"
-                  : "Too many sessions (httpServer.maxSessions): try again later"));
+    co_await exchange.respond(
+        error_response(http::status::service_unavailable, ec::kInternalError,
+                       stopping_ ? "MCProxy is shutting down"
+                                 : "Too many sessions (httpServer.maxSessions): try again later"));
     co_return;
   }
   const std::string id = session->id();

@@ -96,7 +96,16 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
   asio::signal_set signals(io, SIGINT, SIGTERM);
 
   auto shutdown = [&]() -> awaitable<void> {
-    if (http) http->stop();
+    if (http) http->stop();  // no new connections
+    // Requests in flight may finish, within a bound; then the sessions end (cancelling the rest).
+    auto deadline = std::chrono::steady_clock::now() + config.http.shutdown_grace;
+    if (auto n = sessions.requests_in_flight(); n > 0)
+      spdlog::info("waiting up to {} s for {} requests in flight", config.http.shutdown_grace.count(), n);
+    asio::steady_timer wait(io);
+    while (sessions.requests_in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+      wait.expires_after(std::chrono::milliseconds(50));
+      co_await wait.async_wait(kTuple);
+    }
     if (endpoint) endpoint->stop();
     co_await sessions.end_all();
     spdlog::info("stopping {} backends", backends.size());

@@ -40,6 +40,12 @@ std::shared_ptr<DownstreamSession> SessionManager::find(const std::string& id) {
   return it == sessions_.end() ? nullptr : it->second;
 }
 
+std::size_t SessionManager::requests_in_flight() const noexcept {
+  std::size_t n = 0;
+  for (auto& [id, s] : sessions_) n += s->in_flight();
+  return n;
+}
+
 std::size_t SessionManager::per_client_instances(const std::string& server) const {
   std::size_t n = 0;
   for (auto& [id, s] : sessions_) {

@@ -37,6 +37,7 @@ class SessionManager {
   void expire_idle();
 
   std::size_t size() const noexcept { return sessions_.size(); }
+  std::size_t requests_in_flight() const noexcept;
   std::size_t per_client_instances(const std::string& server) const;
   const std::shared_ptr<Aggregator>& shared() const noexcept { return shared_; }
   Relay& relay() noexcept { return relay_; }
