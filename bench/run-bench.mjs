@@ -81,12 +81,16 @@ for (const c of [1, 32]) {
   add(`HTTP→MCProxy→stdio echo vs stdio→echo, C=${c}`, direct, proxied, { proxy_peak_rss_mb: rss });
 }
 
-// 2. HTTP client -> HTTP echo (direct). Through the proxy needs remote (HTTP) backends.
+// 2. HTTP client -> MCProxy -> HTTP echo  vs  HTTP client -> HTTP echo
 for (const c of [1, 32]) {
   const e = await startEchoHttp();
   const direct = runLoad(['--url', e.url, ...common, '--concurrency', String(c)], `http direct C=${c}`);
+  const p = await startProxy(`http-${c}`, { mcpServers: { echo: { url: e.url, type: 'streamable-http' } } });
+  const proxied = runLoad(['--url', p.url, '--tool', 'echo__echo', ...common, '--concurrency', String(c)], `proxy->http C=${c}`);
+  const rss = peakRssMb(p.proc.pid);
+  await stopProxy(p);
   e.proc.kill();
-  add(`HTTP→MCProxy→HTTP echo vs HTTP→HTTP echo, C=${c}`, direct, null, { note: 'remote (HTTP) backends are not supported yet: no proxied number' });
+  add(`HTTP→MCProxy→HTTP echo vs HTTP→HTTP echo, C=${c}`, direct, proxied, { proxy_peak_rss_mb: rss });
 }
 
 // 3. Full middleware stack (as in example-config.json) vs the bare proxy, stdio echo.

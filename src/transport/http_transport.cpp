@@ -94,6 +94,45 @@ namespace {
 
 std::string_view content_type(const http::response_header<>& h) { return h[http::field::content_type]; }
 
+struct Envelope {
+  json::value id;           // set for a request
+  std::string_view method;  // empty for a response
+};
+
+// The id and method of an outgoing message. The proxy serializes its own requests as
+// {"jsonrpc":"2.0","id":N,"method":"..." (make_request's key order), so reading that prefix
+// avoids parsing every message a second time; anything else gets a full parse.
+Envelope peek_envelope(std::string_view message) {
+  constexpr std::string_view kPrefix = R"({"jsonrpc":"2.0","id":)";
+  if (message.starts_with(kPrefix)) {
+    std::size_t i = kPrefix.size();
+    std::int64_t n = 0;
+    std::size_t digits = 0;
+    while (i < message.size() && message[i] >= '0' && message[i] <= '9' && digits < 18)
+      n = n * 10 + (message[i++] - '0'), ++digits;
+    constexpr std::string_view kMethod = R"(,"method":")";
+    if (digits > 0 && message.substr(i).starts_with(kMethod)) {
+      i += kMethod.size();
+      auto end = message.find('"', i);
+      if (end != std::string_view::npos) return Envelope{json::value(n), message.substr(i, end - i)};
+    }
+    if (digits > 0 && message.substr(i).starts_with(R"(,"result")")) return Envelope{};
+  }
+  Envelope e;
+  boost::system::error_code ec;
+  auto v = json::parse(message, ec);
+  if (!ec && v.is_object()) {
+    auto& o = v.get_object();
+    if (auto* m = o.if_contains("method"); m && m->is_string()) {
+      if (auto* i = o.if_contains("id")) e.id = *i;
+      // Only "initialize" matters to the caller, so a view of a static string is enough.
+      if (m->get_string() == "initialize") e.method = "initialize";
+      else e.method = "other";
+    }
+  }
+  return e;
+}
+
 }  // namespace
 
 HttpTransport::HttpTransport(asio::any_io_executor executor, HttpTransportOptions options)
@@ -283,20 +322,9 @@ awaitable<bool> HttpTransport::read_body(Exchange& x, bool deliver_json) {
 
 awaitable<void> HttpTransport::post(std::string message) {
   // What the message is decides what a failure means: only a request has a caller to tell.
-  json::value id;
-  bool is_initialize = false;
-  {
-    boost::system::error_code ec;
-    auto v = json::parse(message, ec);
-    if (!ec && v.is_object()) {
-      auto& o = v.get_object();
-      if (o.contains("method")) {
-        if (auto* i = o.if_contains("id")) id = *i;
-        auto* m = o.if_contains("method");
-        is_initialize = m && m->is_string() && m->get_string() == "initialize";
-      }
-    }
-  }
+  auto envelope = peek_envelope(message);
+  json::value id = envelope.id;
+  bool is_initialize = envelope.method == "initialize";
 
   Exchange x;
   try {

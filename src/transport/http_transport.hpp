@@ -39,7 +39,7 @@ struct HttpTransportOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds io_timeout{300'000};  // one response, however long it streams
   std::size_t max_message_bytes = 64u << 20;
-  std::size_t max_idle_connections = 16;
+  std::size_t max_idle_connections = 64;  // >= the concurrency a client may use
 };
 
 class HttpTransport final : public MessageTransport, public std::enable_shared_from_this<HttpTransport> {
