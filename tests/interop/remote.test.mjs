@@ -26,8 +26,9 @@ const TOKEN = `remote-token-${process.pid}-${Date.now()}`;
 const DOWNSTREAM_SECRET = `downstream-secret-${process.pid}`;
 const CUSTOM_HEADER = 'X-MCProxy-Interop';
 const CUSTOM_VALUE = `custom-${process.pid}`;
-// name in the proxy → what it is
+// server-everything behind the first proxy: type streamable-http, type sse, no type (on the SSE server)
 const EVERYTHING_BACKENDS = ['shttp', 'legacy', 'detected'];
+const DOC_PREFIX = 'demo://resource/static/document/';
 
 async function closeAll(...rcs) {
   await Promise.all(
@@ -38,19 +39,28 @@ async function closeAll(...rcs) {
   );
 }
 
+// One server-everything per HTTP mode and one recorder serve every proxy of this file.
+let streamable;
+let legacy;
+let recorder;
+
+before(async () => {
+  [streamable, legacy, recorder] = await Promise.all([
+    startEverythingHttp('streamableHttp'),
+    startEverythingHttp('sse'),
+    startHeaderRecorder(),
+  ]);
+});
+
+after(async () => {
+  await Promise.all([streamable?.kill(), legacy?.kill(), recorder?.close()]);
+});
+
 describe('remote backends: server-everything over Streamable HTTP and legacy SSE', () => {
-  let streamable;
-  let legacy;
-  let recorder;
   let proxy;
   let rc;
 
   before(async () => {
-    [streamable, legacy, recorder] = await Promise.all([
-      startEverythingHttp('streamableHttp'),
-      startEverythingHttp('sse'),
-      startHeaderRecorder(),
-    ]);
     proxy = await startProxy(
       {
         mcpServers: {
@@ -74,7 +84,6 @@ describe('remote backends: server-everything over Streamable HTTP and legacy SSE
   after(async () => {
     await closeAll(rc);
     await proxy?.stop();
-    await Promise.all([streamable?.kill(), legacy?.kill(), recorder?.close()]);
   });
 
   test('/health: every remote backend is up, with its transport and url', async () => {
@@ -164,9 +173,10 @@ describe('remote backends: server-everything over Streamable HTTP and legacy SSE
       assert.match(asked[0].messages[0].content.text, new RegExp(prompt));
     });
 
-    test(`${backend}: resources/updated after subscribe + toggle-subscriber-updates reaches the subscriber`, async () => {
-      // A session resource (gzip-file-as-resource) exists on this backend only, so the
-      // subscription is routed to it and not to another server listing the same static URIs.
+    test(`${backend}: resources/list_changed (gzip-file-as-resource) reaches the client; the resource is listed`, async () => {
+      // server-everything sends this notification outside any request: over Streamable HTTP it
+      // travels on the standalone GET stream, over legacy SSE on the one event stream.
+      const changedBefore = rc.seen.resourcesChanged;
       const name = `${backend}-${process.pid}.txt.gz`;
       const uri = `demo://resource/session/${name}`;
       const made = await rc.client.callTool({
@@ -174,24 +184,12 @@ describe('remote backends: server-everything over Streamable HTTP and legacy SSE
         arguments: { name, data: 'data:text/plain;base64,aGVsbG8gcmVtb3Rl', outputType: 'resourceLink' },
       });
       assert.notEqual(made.isError, true, JSON.stringify(made));
-      await waitFor(async () => (await listAll(rc.client, 'resources')).some((r) => r.uri === uri), {
+      await waitFor(() => rc.seen.resourcesChanged > changedBefore, {
         timeoutMs: 5000,
-        intervalMs: 200,
-        what: `${uri} in resources/list`,
+        what: `notifications/resources/list_changed from ${backend}`,
       });
-      await rc.client.subscribeResource({ uri });
-      const on = await rc.client.callTool({ name: `${backend}__toggle-subscriber-updates`, arguments: {} });
-      assert.match(textOf(on), /Started simulated resource updated/);
-      try {
-        await waitFor(() => rc.seen.updated.includes(uri), {
-          timeoutMs: 8000,
-          what: `resources/updated for ${uri} (got ${JSON.stringify(rc.seen.updated)})`,
-        });
-      } finally {
-        const off = await rc.client.callTool({ name: `${backend}__toggle-subscriber-updates`, arguments: {} });
-        assert.match(textOf(off), /Stopped simulated resource updates/);
-        await rc.client.unsubscribeResource({ uri });
-      }
+      const uris = (await listAll(rc.client, 'resources')).map((r) => r.uri);
+      assert.ok(uris.includes(uri), `${uri} not in ${uris.join(', ')}`);
     });
   }
 
@@ -229,3 +227,47 @@ describe('remote backends: server-everything over Streamable HTTP and legacy SSE
     }
   });
 });
+
+// Each mode alone behind its own proxy, so that the static resource URIs every server-everything
+// lists belong to exactly one backend and the subscription cannot go elsewhere.
+for (const [backend, type] of [
+  ['shttp', 'streamable-http'],
+  ['legacy', 'sse'],
+]) {
+  describe(`resource subscriptions through a ${type} backend`, () => {
+    let proxy;
+    let rc;
+
+    before(async () => {
+      const url = type === 'sse' ? legacy.url : streamable.url;
+      proxy = await startProxy({ mcpServers: { [backend]: { url, type, reconnect: FAST_RECONNECT } } });
+      rc = await connectRecordingClient(proxy.url, { tag: `subscriber-${backend}` });
+    });
+
+    after(async () => {
+      await closeAll(rc);
+      await proxy?.stop();
+    });
+
+    test(`${backend}: resources/updated after subscribe + toggle-subscriber-updates reaches the subscriber`, async () => {
+      // Sent by server-everything outside any request (at once, then every 5 s): over Streamable
+      // HTTP it travels on the standalone GET stream.
+      const docs = (await listAll(rc.client, 'resources')).filter((r) => r.uri.startsWith(DOC_PREFIX));
+      assert.ok(docs.length >= 1, 'static documents listed');
+      const uri = docs[0].uri;
+      await rc.client.subscribeResource({ uri });
+      const on = await rc.client.callTool({ name: `${backend}__toggle-subscriber-updates`, arguments: {} });
+      assert.match(textOf(on), /Started simulated resource updated/);
+      try {
+        await waitFor(() => rc.seen.updated.includes(uri), {
+          timeoutMs: 7000,
+          what: `resources/updated for ${uri} (got ${JSON.stringify(rc.seen.updated)})`,
+        });
+      } finally {
+        const off = await rc.client.callTool({ name: `${backend}__toggle-subscriber-updates`, arguments: {} });
+        assert.match(textOf(off), /Stopped simulated resource updates/);
+        await rc.client.unsubscribeResource({ uri });
+      }
+    });
+  });
+}
