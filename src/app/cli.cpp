@@ -1,5 +1,6 @@
 #include "app/cli.hpp"
 
+#include "app/commands.hpp"
 #include "app/logging.hpp"
 #include "config/config.hpp"
 #include "middleware/plan.hpp"
@@ -34,6 +35,10 @@ Examples:
       pick a free port (printed on start) and log every request
   mcproxy stdio -c config.json
       speak MCP on stdin/stdout: what Claude Desktop's "command" entries expect
+  mcproxy check config.json
+      validate everything without starting a server (exit 0 / 1)
+  mcproxy list config.json
+      start the servers once and print their merged tools, prompts and resources
 
 Endpoints:
   POST/DELETE /mcp   the MCP endpoint (Streamable HTTP)
@@ -52,7 +57,7 @@ int main(int argc, char** argv) {
   std::optional<int> port;
   std::string log_level = "info";
   std::string log_format = "auto";
-  cli.add_option("-c,--config", config_path, "Configuration file (JSON)")->required();
+  cli.add_option("-c,--config", config_path, "Configuration file (JSON)");
   cli.add_option("--host", host, "Address to listen on (default 127.0.0.1; overrides httpServer.host)");
   cli.add_option("-p,--port", port, "Port to listen on, 0 for any free port (default 8080; overrides "
                                     "httpServer.port)")
@@ -69,6 +74,17 @@ int main(int argc, char** argv) {
       "stdio", "Serve MCP on stdin/stdout instead of HTTP (for clients that start their servers "
                "as processes, e.g. Claude Desktop); logs stay on stderr");
   stdio_command->fallthrough();
+  std::string command_file;
+  auto* check_command = cli.add_subcommand(
+      "check", "Validate a configuration (servers, middleware, ${VARS}, commands in PATH) without "
+               "starting anything; exit 0 when valid, 1 otherwise");
+  check_command->add_option("file", command_file, "Configuration file (or --config)");
+  check_command->fallthrough();
+  auto* list_command = cli.add_subcommand(
+      "list", "Start the servers of a configuration, print the merged tools, prompts and "
+              "resources, and exit");
+  list_command->add_option("file", command_file, "Configuration file (or --config)");
+  list_command->fallthrough();
 
   try {
     cli.parse(argc, argv);
@@ -76,7 +92,15 @@ int main(int argc, char** argv) {
     return cli.exit(e);
   }
 
-  setup_logging(log_level, log_format);
+  if (!command_file.empty()) config_path = command_file;
+  if (config_path.empty()) {
+    std::fprintf(stderr, "mcproxy: give a configuration file with --config FILE (see --help; "
+                         "example-config.json shows the format)\n");
+    return 2;
+  }
+  bool one_shot = check_command->parsed() || list_command->parsed();
+  // One-shot commands print to stdout; their logs stay quiet unless asked for.
+  setup_logging(one_shot && log_level == "info" ? "warn" : log_level, log_format);
 
   config::Config config;
   middleware::Plan plan;
@@ -85,13 +109,15 @@ int main(int argc, char** argv) {
     plan = middleware::compile_plan(config);  // every middleware config, before anything starts
   } catch (const config::ConfigError& e) {
     std::fprintf(stderr, "mcproxy: %s\n", e.what());
-    return 2;
+    return check_command->parsed() ? 1 : 2;
   }
+  if (check_command->parsed()) return check_config(config, plan);
   if (host) config.http.host = *host;
   if (port) config.http.port = static_cast<unsigned short>(*port);
   for (auto& w : config.warnings) spdlog::warn("{}: {}", config_path, w);
 
   try {
+    if (list_command->parsed()) return list_catalogue(config, plan);
     return proxy::run_proxy(std::move(config), std::move(plan), stdio_command->parsed() ? proxy::Downstream::stdio
                                                                          : proxy::Downstream::http);
   } catch (const std::exception& e) {

@@ -105,3 +105,49 @@ test('a backend whose command does not exist, and a remote one that cannot be re
     await proxy.stop();
   }
 });
+
+test('mcproxy check: a good config exits 0 with a summary, secrets not shown', () => {
+  process.env.MCPROXY_CHECK_SECRET = 'hunter2-secret';
+  const file = writeConfig('check-good.json', {
+    mcpServers: {
+      local: { command: process.execPath, args: ['x.js'], env: { TOKEN: '${MCPROXY_CHECK_SECRET}' } },
+      remote: { url: 'https://example.invalid/mcp', headers: { 'X-Api-Key': '${MCPROXY_CHECK_SECRET}' } },
+    },
+  });
+  const r = spawnSync(bin, ['check', file], { encoding: 'utf8', env: process.env });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /configuration is valid/);
+  assert.match(r.stdout, /local\s+stdio/);
+  assert.match(r.stdout, /remote\s+auto\s+https:\/\/example\.invalid\/mcp/);
+  assert.doesNotMatch(r.stdout + r.stderr, /hunter2-secret/);
+});
+
+test('mcproxy check: a bad config exits 1 naming the JSON path; a missing program is a problem', () => {
+  const bad = writeConfig('check-bad.json', { mcpServers: { fs: { command: 'node', args: [1] } } });
+  const r = run(['check', bad]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /mcpServers\.fs\.args\[0\]: expected a string, found number 1/);
+  const missing = writeConfig('check-missing.json', { mcpServers: { ghost: { command: 'mcproxy-no-such-program-xyz' } } });
+  const m = run(['check', missing]);
+  assert.equal(m.status, 1);
+  assert.match(m.stdout, /"mcproxy-no-such-program-xyz" is not found in PATH/);
+});
+
+test('mcproxy list: prints the real servers\' merged tools and exits', () => {
+  const data = fs.mkdtempSync(path.join(tmp, 'list-'));
+  const { everything, filesystem, memory } = serverPaths();
+  const file = writeConfig('list.json', {
+    mcpServers: {
+      everything: { command: process.execPath, args: [everything] },
+      filesystem: { command: process.execPath, args: [filesystem, data] },
+      memory: { command: process.execPath, args: [memory], env: { MEMORY_FILE_PATH: path.join(data, 'm.jsonl') } },
+    },
+  });
+  const r = run(['list', file], { timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^tools \(\d+\)$/m);
+  for (const name of ['everything__echo', 'filesystem__read_text_file', 'memory__read_graph'])
+    assert.match(r.stdout, new RegExp(`^  ${name}\\s`, 'm'));
+  assert.match(r.stdout, /^resources \(\d+\)$/m);
+  assert.match(r.stdout, /demo:\/\/resource\/static\/document\//);
+});
