@@ -8,7 +8,7 @@ BUILD_DIR="${MCPROXY_BUILD_DIR:-$REPO_ROOT/build}"
 APT_PACKAGES=(
   g++ cmake make ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-filesystem1.81-dev
-  libspdlog-dev libfmt-dev libcli11-dev doctest-dev libssl-dev libre2-dev libxapian-dev
+  libspdlog-dev libfmt-dev libcli11-dev doctest-dev libssl-dev libre2-dev libxapian-dev libyaml-cpp-dev
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

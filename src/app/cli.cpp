@@ -14,6 +14,9 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
+
+#include <unistd.h>
 #include <iostream>
 
 namespace mcproxy::app {
@@ -57,7 +60,8 @@ int main(int argc, char** argv) {
   std::optional<int> port;
   std::string log_level = "info";
   std::string log_format = "auto";
-  cli.add_option("-c,--config", config_path, "Configuration file (JSON)");
+  std::string credentials_path;
+  cli.add_option("-c,--config", config_path, "Configuration file (JSON, or YAML when it ends in .yaml/.yml)");
   cli.add_option("--host", host, "Address to listen on (default 127.0.0.1; overrides httpServer.host)");
   cli.add_option("-p,--port", port, "Port to listen on, 0 for any free port (default 8080; overrides "
                                     "httpServer.port)")
@@ -69,6 +73,9 @@ int main(int argc, char** argv) {
                  "text, json (one JSON object per line) or auto (text; colours on a terminal)")
       ->check(CLI::IsMember({"auto", "text", "json"}))
       ->capture_default_str();
+  cli.add_option("--credentials", credentials_path,
+                 "JSON file of VARIABLE: \"value\" pairs for ${VAR} in the config, so secrets stay "
+                 "out of it (default ~/.config/mcproxy/credentials.json when it exists)");
   cli.set_version_flag("-V,--version", std::string("mcproxy ") + MCPROXY_VERSION);
   auto* stdio_command = cli.add_subcommand(
       "stdio", "Serve MCP on stdin/stdout instead of HTTP (for clients that start their servers "
@@ -105,7 +112,14 @@ int main(int argc, char** argv) {
   config::Config config;
   middleware::Plan plan;
   try {
-    config = config::load_config_file(config_path);
+    std::vector<std::pair<std::string, std::string>> credentials;
+    if (credentials_path.empty()) {
+      const char* home = std::getenv("HOME");
+      std::string fallback = home ? std::string(home) + "/.config/mcproxy/credentials.json" : "";
+      if (!fallback.empty() && ::access(fallback.c_str(), R_OK) == 0) credentials_path = fallback;
+    }
+    if (!credentials_path.empty()) credentials = config::load_credentials_file(credentials_path);
+    config = config::load_config_file(config_path, credentials);
     plan = middleware::compile_plan(config);  // every middleware config, before anything starts
   } catch (const config::ConfigError& e) {
     std::fprintf(stderr, "mcproxy: %s\n", e.what());

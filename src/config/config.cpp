@@ -344,8 +344,15 @@ std::string_view to_string(PrefixMode m) noexcept {
   return "?";
 }
 
-Config parse_config(const json::value& document, std::string source) {
-  JsonReader r;
+Config parse_config(const json::value& document, std::string source,
+                    const std::vector<std::pair<std::string, std::string>>& credentials) {
+  auto env = process_env_lookup();
+  JsonReader r([env, credentials](const std::string& name) -> std::optional<std::string> {
+    if (auto v = env(name)) return v;
+    for (auto& [k, v] : credentials)
+      if (k == name) return v;
+    return std::nullopt;
+  });
   Config config;
   config.source = source;
   if (auto* root = r.object(document, "")) {
@@ -385,7 +392,9 @@ Config parse_config(const json::value& document, std::string source) {
   return config;
 }
 
-Config load_config_file(const std::string& path) {
+namespace {
+
+std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw ConfigError(path, {fmt::format("cannot open the file: {} (pass --config FILE; "
@@ -394,8 +403,10 @@ Config load_config_file(const std::string& path) {
   }
   std::ostringstream buffer;
   buffer << in.rdbuf();
-  std::string text = buffer.str();
+  return buffer.str();
+}
 
+json::value parse_json_text(const std::string& text, const std::string& path) {
   json::stream_parser parser;
   boost::system::error_code ec;
   std::size_t consumed = parser.write(text.data(), text.size(), ec);
@@ -409,7 +420,32 @@ Config load_config_file(const std::string& path) {
     throw ConfigError(path, {fmt::format("line {}, column {}: not valid JSON ({})", line, column,
                                          ec.message())});
   }
-  return parse_config(parser.release(), path);
+  return parser.release();
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> load_credentials_file(const std::string& path) {
+  json::value doc = parse_json_text(read_file(path), path);
+  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<std::string> problems;
+  if (!doc.is_object()) {
+    problems.push_back("expected an object of VARIABLE: \"value\" pairs");
+  } else {
+    for (auto& [k, v] : doc.get_object()) {
+      if (v.is_string()) out.emplace_back(k, std::string(v.get_string()));
+      else problems.push_back(fmt::format("{}: expected a string, found {}", std::string(k), json_kind(v)));
+    }
+  }
+  if (!problems.empty()) throw ConfigError(path, problems);
+  return out;
+}
+
+Config load_config_file(const std::string& path,
+                        const std::vector<std::pair<std::string, std::string>>& credentials) {
+  std::string text = read_file(path);
+  bool yaml = path.ends_with(".yaml") || path.ends_with(".yml");
+  return parse_config(yaml ? yaml_to_json(text, path) : parse_json_text(text, path), path, credentials);
 }
 
 }  // namespace mcproxy::config

@@ -104,10 +104,19 @@ class ConfigError : public std::runtime_error {
   std::vector<std::string> problems_;
 };
 
-// Reads and validates a JSON config file. Throws ConfigError.
-Config load_config_file(const std::string& path);
+// Variables from a credentials file (a JSON object of strings) for ${VAR} substitution, so
+// secrets need not sit in the config. Throws ConfigError for a file that is not such an object.
+std::vector<std::pair<std::string, std::string>> load_credentials_file(const std::string& path);
+
+// Reads and validates a config file: JSON, or YAML when the name ends in .yaml/.yml (same
+// schema). ${VAR} is looked up in the environment, then in `credentials`. Throws ConfigError.
+Config load_config_file(const std::string& path,
+                        const std::vector<std::pair<std::string, std::string>>& credentials = {});
 // Validates an already-parsed document (tests use this). Throws ConfigError.
-Config parse_config(const boost::json::value& document, std::string source = "<config>");
+Config parse_config(const boost::json::value& document, std::string source = "<config>",
+                    const std::vector<std::pair<std::string, std::string>>& credentials = {});
+// YAML text -> the same JSON document a JSON file would give. Throws ConfigError.
+boost::json::value yaml_to_json(const std::string& text, const std::string& source);
 
 std::string_view to_string(ServerTransport t) noexcept;
 std::string_view to_string(PrefixMode m) noexcept;

@@ -17,7 +17,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 import { connectRecordingClient, textOf, waitFor, waitForTools } from './support/forwarding.mjs';
-import { listAll, startProxy } from './support/proxy.mjs';
+import { listAll, serverPaths, startProxy } from './support/proxy.mjs';
 import { backendOf, healthOf, startEverythingHttp, startHeaderRecorder } from './support/remote.mjs';
 
 const FAST_RECONNECT = { initialDelayMs: 200, maxDelayMs: 1000 };
@@ -271,3 +271,37 @@ for (const [backend, type] of [
     });
   });
 }
+
+describe('a remote backend listed before a stdio backend', () => {
+  let proxy;
+
+  before(async () => {
+    // The two start together: the stdio child is spawned while the remote one is connecting.
+    proxy = await startProxy({
+      mcpServers: {
+        first: { url: streamable.url, type: 'streamable-http', startupTimeoutMs: 5000, reconnect: FAST_RECONNECT },
+        local: { command: process.execPath, args: [serverPaths().everything] },
+      },
+    });
+  });
+
+  after(async () => {
+    await proxy?.stop();
+  });
+
+  test('both are up when the proxy starts listening, and the remote one answers', async () => {
+    const health = await healthOf(proxy);
+    const first = backendOf(health, 'first');
+    assert.equal(first.state, 'up', JSON.stringify(first));
+    assert.equal(first.reconnects, 0, JSON.stringify(first));
+    assert.equal(first.lastError, null, JSON.stringify(first));
+    assert.equal(backendOf(health, 'local').state, 'up');
+    const rc = await connectRecordingClient(proxy.url, { tag: 'mixed' });
+    try {
+      const r = await rc.client.callTool({ name: 'first__echo', arguments: { message: 'mixed' } });
+      assert.equal(textOf(r), 'Echo: mixed');
+    } finally {
+      await closeAll(rc);
+    }
+  });
+});
