@@ -4,6 +4,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_build_deps
+apt_install nginx-light openssl  # the HTTPS front of the TLS interop test
 ensure_test_node_modules
 build
 log "running the tests"

@@ -28,7 +28,7 @@ void RpcPeer::attach() {
 
 awaitable<json::value> RpcPeer::request(std::string_view method, json::object params,
                                         std::chrono::milliseconds timeout,
-                                        Cancellation* cancellation) {
+                                        Cancellation* cancellation, std::string_view limit_name) {
   if (closed_) {
     throw McpError(error_code::kBackendUnavailable,
                    fmt::format("backend '{}' is unavailable: {}", name_, close_reason_),
@@ -52,8 +52,8 @@ awaitable<json::value> RpcPeer::request(std::string_view method, json::object pa
     case PendingRequests::Outcome::timeout:
       notify("notifications/cancelled", json::object{{"requestId", id}, {"reason", "timeout"}});
       throw McpError(error_code::kRequestTimeout,
-                     fmt::format("backend '{}' did not answer '{}' within {} ms (requestTimeoutMs)",
-                                 name_, method, timeout.count()),
+                     fmt::format("backend '{}' did not answer '{}' within {} ms ({})",
+                                 name_, method, timeout.count(), limit_name),
                      json::object{{"backend", name_}, {"timeoutMs", timeout.count()}});
     case PendingRequests::Outcome::cancelled:
       break;

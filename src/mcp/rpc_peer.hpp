@@ -34,9 +34,11 @@ class RpcPeer : public std::enable_shared_from_this<RpcPeer> {
   // Sends a request and waits for its result. Throws McpError: the peer's own error unchanged,
   // kRequestTimeout after `timeout` or when cancelled, kBackendUnavailable if the connection
   // closes first.
+  // `limit_name` names the setting behind `timeout` in the error message.
   boost::asio::awaitable<json::value> request(std::string_view method, json::object params,
                                               std::chrono::milliseconds timeout,
-                                              Cancellation* cancellation = nullptr);
+                                              Cancellation* cancellation = nullptr,
+                                              std::string_view limit_name = "requestTimeoutMs");
   void notify(std::string_view method, json::object params = {});
 
   // Fails every request in flight at once (the connection is gone) and refuses new ones.

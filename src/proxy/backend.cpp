@@ -195,7 +195,8 @@ awaitable<bool> Backend::connect_once() {
         {"capabilities", client_capabilities_},
         {"clientInfo", json::object{{"name", "mcproxy"}, {"version", MCPROXY_VERSION}}}};
     json::value result =
-        co_await peer_->request("initialize", std::move(params), config_.startup_timeout);
+        co_await peer_->request("initialize", std::move(params), config_.startup_timeout, nullptr,
+                                "startupTimeoutMs");
     if (!result.is_object()) throw std::runtime_error("initialize returned a non-object result");
     auto& r = result.get_object();
     auto* version = r.if_contains("protocolVersion");

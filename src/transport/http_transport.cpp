@@ -88,6 +88,7 @@ struct HttpTransport::Exchange {
   std::string body;  // JSON (or error) bodies
   SseParser sse;
   bool event_stream = false;
+  bool standalone = false;  // the GET stream: its event ids are what Last-Event-ID resumes
 };
 
 namespace {
@@ -187,9 +188,26 @@ void HttpTransport::negotiated(std::string_view protocol_version) {
 }
 
 awaitable<std::unique_ptr<HttpTransport::Connection>> HttpTransport::connect() {
-  tcp::resolver resolver(executor_);
-  auto [rec, endpoints] = co_await resolver.async_resolve(url_.host, url_.port, kTuple);
-  if (rec) throw std::runtime_error(fmt::format("cannot resolve {}: {}", url_.host, rec.message()));
+  // IP literals and localhost need no resolver. (Asio's resolver runs on an internal thread
+  // that Boost.Process stops and restarts around each fork; a lookup pending while a stdio
+  // backend is spawned can be lost, so it is avoided where it is not needed.)
+  std::vector<tcp::endpoint> endpoints;
+  unsigned short port = static_cast<unsigned short>(std::stoi(url_.port));
+  boost::system::error_code aec;
+  std::string literal = url_.host;
+  if (literal.size() > 2 && literal.front() == '[') literal = literal.substr(1, literal.size() - 2);
+  auto address = asio::ip::make_address(literal, aec);
+  if (!aec) {
+    endpoints.emplace_back(address, port);
+  } else if (url_.host == "localhost") {
+    endpoints.emplace_back(asio::ip::make_address("127.0.0.1"), port);
+    endpoints.emplace_back(asio::ip::make_address("::1"), port);
+  } else {
+    tcp::resolver resolver(executor_);
+    auto [rec, results] = co_await resolver.async_resolve(url_.host, url_.port, kTuple);
+    if (rec) throw std::runtime_error(fmt::format("cannot resolve {}: {}", url_.host, rec.message()));
+    for (auto& r : results) endpoints.push_back(r.endpoint());
+  }
   beast::tcp_stream tcp_stream(executor_);
   tcp_stream.expires_after(options_.connect_timeout);
   auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, kTuple);
@@ -307,7 +325,9 @@ awaitable<bool> HttpTransport::read_body(Exchange& x, bool deliver_json) {
     std::size_t got = sizeof chunk - x.parser.get().body().size;
     if (x.event_stream) {
       x.sse.feed(std::string_view(chunk, got), [&](SseEvent&& event) {
-        if (!event.id.empty()) last_event_id_ = event.id;
+        // Only the GET stream is resumed with Last-Event-ID; ids of POST streams belong to
+        // those streams (sending one on a GET asks the server to replay that POST instead).
+        if (x.standalone && !event.id.empty()) last_event_id_ = event.id;
         if (event.event == "message" && !event.data.empty()) deliver(event.data);
       });
       if (x.sse.buffered() > options_.max_message_bytes) co_return false;
@@ -498,6 +518,7 @@ awaitable<void> HttpTransport::get_stream_loop() {
     }
     delay = std::chrono::milliseconds(1000);
     x.event_stream = true;
+    x.standalone = true;
     co_await read_body(x, false);
     x.connection->close();
     if (stopping_) break;

@@ -88,7 +88,13 @@ test('the memory server writes its file in MCPROXY_DATA', async () => {
 });
 
 test('the logging middleware writes the traffic log in MCPROXY_DATA', async () => {
-  const log = fs.readFileSync(path.join(dataDir, 'traffic.log'), 'utf8');
+  // The traffic log is flushed once a second: give it up to three.
+  const file = path.join(dataDir, 'traffic.log');
+  let log = '';
+  for (let i = 0; i < 30 && !/\[memory\] <- tools\/call/.test(log); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    log = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  }
   assert.match(log, /\[filesystem\] -> tools\/call session=\w+ req#\d+/);
   assert.match(log, /\[memory\] <- tools\/call .* ok \d+us/);
 });

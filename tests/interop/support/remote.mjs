@@ -11,7 +11,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-import { childPids, isAlive, waitFor } from './forwarding.mjs';
+import { childPids, waitFor } from './forwarding.mjs';
 import { serverPaths } from './proxy.mjs';
 
 /** Preload that makes server-everything's `app.listen(PORT)` bind 127.0.0.1 (see the file). */
@@ -150,7 +150,6 @@ export function descendantPids(pid) {
   return out;
 }
 
-export { childPids, isAlive };
 
 /**
  * A minimal Streamable HTTP MCP server on 127.0.0.1 that records every request's method, path
