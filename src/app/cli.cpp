@@ -111,8 +111,8 @@ int main(int argc, char** argv) {
 
   config::Config config;
   middleware::Plan plan;
+  std::vector<std::pair<std::string, std::string>> credentials;
   try {
-    std::vector<std::pair<std::string, std::string>> credentials;
     if (credentials_path.empty()) {
       const char* home = std::getenv("HOME");
       std::string fallback = home ? std::string(home) + "/.config/mcproxy/credentials.json" : "";
@@ -132,8 +132,9 @@ int main(int argc, char** argv) {
 
   try {
     if (list_command->parsed()) return list_catalogue(config, plan);
-    return proxy::run_proxy(std::move(config), std::move(plan), stdio_command->parsed() ? proxy::Downstream::stdio
-                                                                         : proxy::Downstream::http);
+    return proxy::run_proxy(std::move(config), std::move(plan),
+                            stdio_command->parsed() ? proxy::Downstream::stdio : proxy::Downstream::http,
+                            std::move(credentials));
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

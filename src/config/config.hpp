@@ -39,6 +39,8 @@ struct ServerConfig {
   int reconnect_max_attempts = 0;                        // 0: never give up
   std::chrono::milliseconds health_check_interval{30'000};  // ping; 0 disables
   int failure_threshold = 3;  // consecutive failed pings before the connection is dropped
+
+  bool operator==(const ServerConfig&) const = default;
   bool disabled = false;
   SessionMode session_mode = SessionMode::shared;
   std::chrono::milliseconds startup_timeout{60'000};
@@ -74,6 +76,11 @@ struct MiddlewareSpec {
   bool enabled = true;
   boost::json::object config;
   std::string path;
+
+  // Same middleware, wherever it is written in the file.
+  bool operator==(const MiddlewareSpec& o) const {
+    return type == o.type && enabled == o.enabled && config == o.config;
+  }
 };
 
 // httpServer.middleware (igrigorik/MCProxy's layout): proxy-level list, client default list,
@@ -82,6 +89,12 @@ struct MiddlewareSettings {
   std::vector<MiddlewareSpec> proxy;
   std::vector<MiddlewareSpec> client_default;
   std::vector<std::pair<std::string, std::vector<MiddlewareSpec>>> client_servers;
+
+  const std::vector<MiddlewareSpec>& client_for(const std::string& server) const {
+    for (auto& [name, specs] : client_servers)
+      if (name == server) return specs;
+    return client_default;
+  }
 };
 
 struct Config {

@@ -74,6 +74,14 @@ Aggregator::Aggregator(std::vector<std::shared_ptr<Backend>> backends, config::N
                        std::size_t page_size)
     : backends_(std::move(backends)), naming_(std::move(naming)), page_size_(page_size) {}
 
+void Aggregator::set_backends(std::vector<std::shared_ptr<Backend>> backends,
+                              config::NamingConfig naming, std::size_t page_size) {
+  backends_ = std::move(backends);
+  naming_ = std::move(naming);
+  page_size_ = page_size;
+  built_generations_.clear();  // forces a rebuild
+}
+
 bool Aggregator::uses(const Backend& backend) const noexcept {
   for (auto& b : backends_)
     if (b.get() == &backend) return true;

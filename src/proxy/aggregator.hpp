@@ -28,6 +28,9 @@ class Aggregator {
              std::size_t page_size = 0);
 
   const std::vector<std::shared_ptr<Backend>>& backends() const noexcept { return backends_; }
+  // Hot reload: a new set of backends (kept instances and new ones); the catalogue is rebuilt.
+  void set_backends(std::vector<std::shared_ptr<Backend>> backends, config::NamingConfig naming,
+                    std::size_t page_size);
   bool uses(const Backend& backend) const noexcept;
 
   // Rebuilds the catalogue if a backend's contribution changed since the last build.

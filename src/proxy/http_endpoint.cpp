@@ -548,6 +548,13 @@ HttpResponse HttpEndpoint::health() const {
   body["uptimeSeconds"] =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
   body["sessions"] = sessions_.size();
+  if (config_status_) {
+    json::object c{{"file", config_.source}, {"generation", config_status_->generation},
+                   {"loadedAt", config_status_->loaded_at}};
+    c["lastReloadError"] = config_status_->last_error.empty() ? json::value(nullptr)
+                                                              : json::value(config_status_->last_error);
+    body["config"] = std::move(c);
+  }
   body["backends"] = std::move(backends);
   auto res = json_response(up > 0 || active == 0 ? http::status::ok : http::status::service_unavailable, body);
   res.set(http::field::cache_control, "no-store");

@@ -26,8 +26,16 @@
 
 namespace mcproxy::proxy {
 
+// What /health says about the configuration (hot reload).
+struct ConfigStatus {
+  std::uint64_t generation = 1;
+  std::string loaded_at;    // ISO time of the last successful load
+  std::string last_error;   // of the last failed reload, if the latest attempt failed
+};
+
 class HttpEndpoint {
  public:
+  void set_config_status(const ConfigStatus* status) noexcept { config_status_ = status; }
   HttpEndpoint(McpServer& server, SessionManager& sessions, const config::Config& config);
 
   boost::asio::awaitable<void> handle(transport::HttpRequest& request,
@@ -54,6 +62,7 @@ class HttpEndpoint {
   const config::Config& config_;
   bool loopback_only_;
   bool stopping_ = false;
+  const ConfigStatus* config_status_ = nullptr;
   LegacySseEndpoint legacy_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -75,11 +75,17 @@ McpServer::McpServer(SessionManager& sessions, const std::vector<middleware::Mak
       chain_(middleware::build_chain(proxy_middleware, middleware::Site{},
                                      std::make_shared<AggregatorService>())) {}
 
+void McpServer::set_proxy_middleware(const std::vector<middleware::Maker>& proxy_middleware) {
+  chain_ = middleware::build_chain(proxy_middleware, middleware::Site{},
+                                   std::make_shared<AggregatorService>());
+}
+
 awaitable<json::value> McpServer::dispatch(DownstreamSession& session, std::string method,
                                            json::object params, RequestContext& ctx) {
   if (method == "initialize") co_return co_await initialize(session, params);
   if (method == "ping") co_return json::object{};
-  co_return co_await chain_->request(std::move(method), std::move(params), &ctx);
+  auto chain = chain_;  // a reload may replace chain_ while this request runs
+  co_return co_await chain->request(std::move(method), std::move(params), &ctx);
 }
 
 void McpServer::on_notification(DownstreamSession& session, const mcp::Message& message) {

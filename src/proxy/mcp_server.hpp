@@ -23,6 +23,8 @@ class McpServer {
  public:
   // `proxy_middleware` (outermost first) wraps every request after initialize.
   McpServer(SessionManager& sessions, const std::vector<middleware::Maker>& proxy_middleware);
+  // Hot reload: requests already running keep the chain they started with.
+  void set_proxy_middleware(const std::vector<middleware::Maker>& proxy_middleware);
 
   // Returns the response for a request, nothing for a notification or response. `stream`, if
   // set, carries messages related to this request (progress, sampling...) before the response.

@@ -2,6 +2,7 @@
 
 #include "proxy/aggregator.hpp"
 #include "proxy/backend.hpp"
+#include "proxy/config_watcher.hpp"
 #include "proxy/http_endpoint.hpp"
 #include "proxy/mcp_server.hpp"
 #include "proxy/relay.hpp"
@@ -18,7 +19,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include <csignal>
 #include <cstring>
@@ -57,7 +61,16 @@ awaitable<void> for_all_backends(const std::vector<std::shared_ptr<Backend>>& ba
 
 }  // namespace
 
-int run_proxy(config::Config config, middleware::Plan plan, Downstream downstream) {
+namespace {
+
+std::string now_iso() {
+  return fmt::format("{:%FT%T}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+}
+
+}  // namespace
+
+int run_proxy(config::Config config, middleware::Plan plan, Downstream downstream,
+              std::vector<std::pair<std::string, std::string>> credentials) {
   asio::io_context io(1);
   auto executor = io.get_executor();
   ::signal(SIGPIPE, SIG_IGN);
@@ -73,12 +86,17 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
   auto shared = std::make_shared<Aggregator>(backends, config.naming, config.http.page_size);
   SessionManager sessions(executor, config, plan, relay, shared);
   McpServer server(sessions, plan.proxy);
+  ConfigStatus config_status;
+  config_status.loaded_at = now_iso();
+  // host/port/path are bound once; a reload that changes them says so.
+  const auto bound_http = config.http;
 
   std::shared_ptr<transport::HttpServer> http;
   std::unique_ptr<HttpEndpoint> endpoint;
   std::unique_ptr<StdioEndpoint> stdio;
   if (downstream == Downstream::http) {
     endpoint = std::make_unique<HttpEndpoint>(server, sessions, config);
+    endpoint->set_config_status(&config_status);
     transport::HttpServerOptions options;
     options.host = config.http.host;
     options.port = config.http.port;
@@ -95,7 +113,100 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
   bool stopping = false;
   asio::signal_set signals(io, SIGINT, SIGTERM);
 
+  // Hot reload: validate the new file first (a bad edit changes nothing); then start added
+  // servers, stop removed ones, restart changed ones (their settings or their client
+  // middleware), keep unchanged ones with their sessions and calls in flight, rebuild the proxy
+  // middleware, and tell every client that the lists changed.
+  bool reloading = false;
+  auto reload = [&](std::string why) -> awaitable<void> {
+    if (reloading || stopping) co_return;
+    reloading = true;
+    struct Done {
+      bool& flag;
+      ~Done() { flag = false; }
+    } done{reloading};
+    spdlog::info("reloading {} ({})", config.source, why);
+    config::Config next;
+    middleware::Plan next_plan;
+    std::string failure;
+    try {
+      next = config::load_config_file(config.source, credentials);
+      next_plan = middleware::compile_plan(next);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (!failure.empty()) {
+      spdlog::error("the new configuration is invalid; still running the previous one:\n{}", failure);
+      config_status.last_error = failure;
+      co_return;
+    }
+    for (auto& w : next.warnings) spdlog::warn("{}: {}", next.source, w);
+    if (next.http.host != bound_http.host || next.http.port != bound_http.port ||
+        next.http.path != bound_http.path)
+      spdlog::warn("httpServer host, port and path changes take effect after a restart");
+    next.http.host = bound_http.host;
+    next.http.port = bound_http.port;
+    next.http.path = bound_http.path;
+
+    std::vector<std::shared_ptr<Backend>> kept, started, stopped;
+    std::vector<std::shared_ptr<Backend>> next_backends;
+    for (auto& s : next.servers) {
+      if (s.session_mode == config::SessionMode::per_client && !s.disabled) continue;
+      std::shared_ptr<Backend> existing;
+      for (auto& b : backends)
+        if (b->name() == s.name) existing = b;
+      bool same = existing && existing->config() == s &&
+                  config.middleware.client_for(s.name) == next.middleware.client_for(s.name);
+      if (same) {
+        kept.push_back(existing);
+        next_backends.push_back(existing);
+      } else {
+        if (existing) stopped.push_back(existing);
+        auto b = std::make_shared<Backend>(executor, s, &relay, shared_client_capabilities(),
+                                           next_plan.client_for(s.name));
+        started.push_back(b);
+        next_backends.push_back(b);
+      }
+    }
+    for (auto& b : backends)
+      if (std::find(next_backends.begin(), next_backends.end(), b) == next_backends.end() &&
+          std::find(stopped.begin(), stopped.end(), b) == stopped.end())
+        stopped.push_back(b);
+
+    // The new objects take the place of the old ones (components hold references to them).
+    config = std::move(next);
+    plan = std::move(next_plan);
+    co_await for_all_backends(stopped, [](std::shared_ptr<Backend> b) { return b->stop(); });
+    co_await for_all_backends(started, [](std::shared_ptr<Backend> b) { return b->start(); });
+    backends = std::move(next_backends);
+    shared->set_backends(backends, config.naming, config.http.page_size);
+    server.set_proxy_middleware(plan.proxy);
+    co_await shared->refresh();
+    ++config_status.generation;
+    config_status.loaded_at = now_iso();
+    config_status.last_error.clear();
+    relay.broadcast_list_changed();
+    spdlog::info("configuration {} loaded: {} servers kept, {} started, {} stopped (a restarted "
+                 "server counts in both)",
+                 config_status.generation, kept.size(), started.size(), stopped.size());
+  };
+  auto spawn_reload = [&](std::string why) {
+    asio::co_spawn(io, reload(std::move(why)), [](std::exception_ptr e) { log_exception("reload", e); });
+  };
+  asio::signal_set hangup(io, SIGHUP);
+  std::function<void()> wait_hangup = [&] {
+    hangup.async_wait([&](boost::system::error_code ec, int) {
+      if (ec || stopping) return;
+      spawn_reload("SIGHUP");
+      wait_hangup();
+    });
+  };
+  wait_hangup();
+  auto watcher = std::make_shared<ConfigWatcher>(executor, config.source, [&] { spawn_reload("the file changed"); });
+
   auto shutdown = [&]() -> awaitable<void> {
+    watcher->stop();
+    hangup.cancel();
     if (http) http->stop();  // no new connections
     // Requests in flight may finish, within a bound; then the sessions end (cancelling the rest).
     auto deadline = std::chrono::steady_clock::now() + config.http.shutdown_grace;
@@ -143,6 +254,7 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
         co_await shared->refresh();
         if (up < backends.size())
           spdlog::warn("{} of {} backends are up; the others are left out", up, backends.size());
+        watcher->start();
         if (downstream == Downstream::stdio) {
           stdio = std::make_unique<StdioEndpoint>(executor, server, sessions,
                                                   config.http.max_body_bytes,

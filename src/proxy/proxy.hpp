@@ -12,7 +12,8 @@ namespace mcproxy::proxy {
 enum class Downstream { http, stdio };
 
 // Runs until a signal (or, for stdio, the end of stdin). Returns the process exit code.
-int run_proxy(config::Config config, middleware::Plan plan,
-              Downstream downstream = Downstream::http);
+// `credentials` are kept for reloading the config file (it is watched, and SIGHUP reloads it).
+int run_proxy(config::Config config, middleware::Plan plan, Downstream downstream = Downstream::http,
+              std::vector<std::pair<std::string, std::string>> credentials = {});
 
 }  // namespace mcproxy::proxy

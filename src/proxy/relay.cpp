@@ -160,6 +160,21 @@ asio::awaitable<json::value> Relay::on_backend_request(Backend& backend, mcp::Me
                                              kClientRequestTimeout);
 }
 
+void Relay::broadcast_list_changed() {
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    auto session = it->second.lock();
+    if (!session || session->closed()) {
+      it = sessions_.erase(it);
+      continue;
+    }
+    ++it;
+    if (!session->initialized) continue;
+    for (auto m : {"notifications/tools/list_changed", "notifications/prompts/list_changed",
+                   "notifications/resources/list_changed"})
+      session->send_unsolicited(mcp::make_notification(m, {}));
+  }
+}
+
 void Relay::on_catalogue_changed(Backend& backend, std::initializer_list<ListKind> kinds) {
   std::vector<std::string_view> methods;
   for (auto kind : kinds) {

@@ -41,6 +41,8 @@ class Relay {
   boost::asio::awaitable<boost::json::value> on_backend_request(Backend& backend, mcp::Message message);
   // What the backend contributes changed: every session using it hears list_changed.
   void on_catalogue_changed(Backend& backend, std::initializer_list<ListKind> kinds);
+  // Every initialized session hears tools, prompts and resources list_changed (hot reload).
+  void broadcast_list_changed();
 
  private:
   template <class Fn>
