@@ -82,6 +82,9 @@ int main(int argc, char** argv) {
                "as processes, e.g. Claude Desktop); logs stay on stderr");
   stdio_command->fallthrough();
   std::string command_file;
+  auto* serve_command = cli.add_subcommand("serve", "Serve MCP over HTTP (what mcproxy does without a subcommand)");
+  serve_command->add_option("file", command_file, "Configuration file (or --config)");
+  serve_command->fallthrough();
   auto* check_command = cli.add_subcommand(
       "check", "Validate a configuration (servers, middleware, ${VARS}, commands in PATH) without "
                "starting anything; exit 0 when valid, 1 otherwise");

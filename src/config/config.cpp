@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -347,6 +348,7 @@ std::string_view to_string(PrefixMode m) noexcept {
 Config parse_config(const json::value& document, std::string source,
                     const std::vector<std::pair<std::string, std::string>>& credentials) {
   auto env = process_env_lookup();
+  std::string servers_key_used = "mcpServers";
   JsonReader r([env, credentials](const std::string& name) -> std::optional<std::string> {
     if (auto v = env(name)) return v;
     for (auto& [k, v] : credentials)
@@ -359,6 +361,7 @@ Config parse_config(const json::value& document, std::string source,
     r.check_keys(*root, "", {"mcpServers", "servers", "httpServer", "naming", "$schema", "inputs"});
     // Claude Desktop and Cursor write "mcpServers"; VS Code's mcp.json writes "servers".
     const char* servers_key = root->contains("mcpServers") ? "mcpServers" : "servers";
+    servers_key_used = servers_key;
     if (auto* servers = root->if_contains(servers_key)) {
       if (auto* obj = r.object(*servers, servers_key)) {
         for (auto& [name, value] : *obj)
@@ -374,6 +377,22 @@ Config parse_config(const json::value& document, std::string source,
         read_middleware(r, *m, config.middleware);
     }
     if (auto* v = root->if_contains("naming")) read_naming(r, *v, config.naming);
+    // Server names become tool prefixes: two that give the same prefix would collide.
+    for (std::size_t i = 0; i < config.servers.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        auto prefix = [](std::string_view n) {
+          std::string out;
+          for (unsigned char c : n) out += (std::isalnum(c) || c == '_' || c == '.' || c == '-') ? static_cast<char>(c) : '_';
+          return out;
+        };
+        if (prefix(config.servers[i].name) == prefix(config.servers[j].name)) {
+          r.error(child_path(servers_key_used, config.servers[i].name),
+                  fmt::format("expected a name that differs from \"{}\" once made a tool prefix (both "
+                              "become \"{}\")",
+                              config.servers[j].name, prefix(config.servers[i].name)));
+        }
+      }
+    }
     for (auto& [name, list] : config.middleware.client_servers) {
       bool known = std::any_of(config.servers.begin(), config.servers.end(),
                                [&](auto& s) { return s.name == name; });

@@ -247,7 +247,13 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
       io,
       [&]() -> awaitable<void> {
         spdlog::info("starting {} backends", backends.size());
-        co_await for_all_backends(backends, [](std::shared_ptr<Backend> b) { return b->start(); });
+        // Progress while they start: one line as each one is ready (or not).
+        std::size_t finished = 0, total = backends.size();
+        co_await for_all_backends(backends, [&finished, total](std::shared_ptr<Backend> b) -> awaitable<void> {
+          co_await b->start();
+          ++finished;
+          spdlog::info("[{}/{}] {} is {}", finished, total, b->name(), to_string(b->state()));
+        });
         if (stopping) co_return;
         std::size_t up = 0;
         for (auto& b : backends) up += b->up();

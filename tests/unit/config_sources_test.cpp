@@ -122,4 +122,14 @@ naming:
     auto creds = write_temp("bad-credentials.json", R"({"A": 1})");
     CHECK_THROWS_AS(load_credentials_file(creds), ConfigError);
   }
+
+  TEST_CASE("two server names that give the same tool prefix are an error") {
+    try {
+      parse_config(boost::json::parse(R"({"mcpServers": {"my server": {"command": "a"}, "my_server": {"command": "b"}}})"));
+      FAIL("expected a ConfigError");
+    } catch (const ConfigError& e) {
+      REQUIRE(e.problems().size() == 1);
+      CHECK(e.problems()[0].find("both become \"my_server\"") != std::string::npos);
+    }
+  }
 }
