@@ -2,6 +2,7 @@
 
 #include "mcp/jsonrpc.hpp"
 #include "mcp/protocol.hpp"
+#include "transport/disconnect_watch.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -26,6 +27,7 @@ namespace http = boost::beast::http;
 using asio::awaitable;
 using transport::HttpExchange;
 using transport::HttpRequest;
+using transport::DisconnectWatch;
 using transport::HttpResponse;
 namespace ec = mcp::error_code;
 
@@ -153,46 +155,6 @@ class PostStream final : public ClientStream {
   asio::steady_timer idle_;
 };
 
-// Calls on_gone() if the client closes the connection while we work on its request (a peek of
-// zero bytes on a readable socket). stop() ends the watch; it must be called before returning.
-class DisconnectWatch {
- public:
-  DisconnectWatch(HttpExchange& exchange, std::function<void()> on_gone)
-      : state_(std::make_shared<State>()), socket_(exchange.socket()) {
-    state_->on_gone = std::move(on_gone);
-    asio::co_spawn(exchange.executor(), watch(state_, socket_), [](std::exception_ptr) {});
-  }
-  ~DisconnectWatch() { stop(); }
-  void stop() {
-    if (!state_->active) return;
-    state_->active = false;
-    state_->on_gone = nullptr;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-  }
-  bool gone() const noexcept { return state_->gone; }
-
- private:
-  struct State {
-    bool active = true;
-    bool gone = false;
-    std::function<void()> on_gone;
-  };
-  static awaitable<void> watch(std::shared_ptr<State> state, asio::ip::tcp::socket& socket) {
-    auto [ec] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read, kTuple);
-    if (ec || !state->active) co_return;
-    char byte;
-    boost::system::error_code rec;
-    auto n = socket.receive(asio::buffer(&byte, 1), asio::ip::tcp::socket::message_peek, rec);
-    if (rec || n == 0) {
-      state->gone = true;
-      if (state->on_gone) state->on_gone();
-    }
-  }
-
-  std::shared_ptr<State> state_;
-  asio::ip::tcp::socket& socket_;
-};
 
 // Methods answered from memory need no disconnect watch.
 bool may_take_long(std::string_view method) {

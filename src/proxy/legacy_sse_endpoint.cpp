@@ -1,6 +1,7 @@
 #include "proxy/legacy_sse_endpoint.hpp"
 
 #include "mcp/jsonrpc.hpp"
+#include "transport/disconnect_watch.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -85,51 +86,6 @@ void log_failure(std::exception_ptr e) {
   }
 }
 
-// Calls on_gone() when the client closes the connection of its SSE stream: a peek that reads
-// zero bytes on a readable socket (the client sends nothing else on it). stop() must be called
-// before the stream's handler returns, while no write is in progress.
-class PeerWatch {
- public:
-  PeerWatch(HttpExchange& exchange, std::function<void()> on_gone)
-      : state_(std::make_shared<State>()), socket_(exchange.socket()) {
-    state_->on_gone = std::move(on_gone);
-    asio::co_spawn(exchange.executor(), watch(state_, socket_), [](std::exception_ptr) {});
-  }
-  PeerWatch(const PeerWatch&) = delete;
-  PeerWatch& operator=(const PeerWatch&) = delete;
-  ~PeerWatch() { stop(); }
-
-  void stop() {
-    if (!state_->active) return;
-    state_->active = false;
-    state_->on_gone = nullptr;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-  }
-  bool gone() const noexcept { return state_->gone; }
-
- private:
-  struct State {
-    bool active = true;
-    bool gone = false;
-    std::function<void()> on_gone;
-  };
-
-  static awaitable<void> watch(std::shared_ptr<State> state, asio::ip::tcp::socket& socket) {
-    auto [err] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read, kTuple);
-    if (err || !state->active) co_return;
-    char byte;
-    boost::system::error_code rec;
-    auto n = socket.receive(asio::buffer(&byte, 1), asio::ip::tcp::socket::message_peek, rec);
-    if (rec || n == 0) {
-      state->gone = true;
-      if (auto on_gone = std::move(state->on_gone)) on_gone();
-    }
-  }
-
-  std::shared_ptr<State> state_;
-  asio::ip::tcp::socket& socket_;
-};
 
 }  // namespace
 
@@ -229,7 +185,7 @@ awaitable<void> LegacySseEndpoint::handle_sse(HttpRequest& request, HttpExchange
       fmt::format("{}?sessionId={}", kMessagesPath, id), {}, "endpoint"));
   bool gone = !sent;
   if (!gone) {
-    PeerWatch watch(exchange, [session] { session->standalone_signal().cancel(); });
+    transport::DisconnectWatch watch(exchange, [session] { session->standalone_signal().cancel(); });
     auto& signal = session->standalone_signal();
     for (;;) {
       sent = co_await connection->flush(exchange);

@@ -53,17 +53,23 @@ std::int64_t Relay::register_progress(RequestContext& ctx) {
 }
 
 template <class Fn>
-void Relay::for_each_session_using(const Backend& backend, Fn&& fn) {
+void Relay::for_each_session(Fn&& fn) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     auto session = it->second.lock();
     if (!session || session->closed()) {
-      it = sessions_.erase(it);
+      it = sessions_.erase(it);  // forget ended sessions on the way
       continue;
     }
     ++it;
-    if (session->initialize_seen && session->aggregator && session->aggregator->uses(backend))
-      fn(*session);
+    fn(*session);
   }
+}
+
+template <class Fn>
+void Relay::for_each_session_using(const Backend& backend, Fn&& fn) {
+  for_each_session([&](DownstreamSession& s) {
+    if (s.initialize_seen && s.aggregator && s.aggregator->uses(backend)) fn(s);
+  });
 }
 
 void Relay::deliver_related(Backend& backend, const json::object& message) {
@@ -161,18 +167,12 @@ asio::awaitable<json::value> Relay::on_backend_request(Backend& backend, mcp::Me
 }
 
 void Relay::broadcast_list_changed() {
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    auto session = it->second.lock();
-    if (!session || session->closed()) {
-      it = sessions_.erase(it);
-      continue;
-    }
-    ++it;
-    if (!session->initialized) continue;
+  for_each_session([](DownstreamSession& s) {
+    if (!s.initialized) return;
     for (auto m : {"notifications/tools/list_changed", "notifications/prompts/list_changed",
                    "notifications/resources/list_changed"})
-      session->send_unsolicited(mcp::make_notification(m, {}));
-  }
+      s.send_unsolicited(mcp::make_notification(m, {}));
+  });
 }
 
 void Relay::on_catalogue_changed(Backend& backend, std::initializer_list<ListKind> kinds) {

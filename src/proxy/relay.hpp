@@ -46,6 +46,8 @@ class Relay {
 
  private:
   template <class Fn>
+  void for_each_session(Fn&& fn);
+  template <class Fn>
   void for_each_session_using(const Backend& backend, Fn&& fn);
   void deliver_related(Backend& backend, const boost::json::object& message);
 

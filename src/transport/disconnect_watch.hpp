@@ -1,0 +1,65 @@
+#pragma once
+// Notices that an HTTP client closed its connection while the server is still working on its
+// request (or streaming to it): the socket becomes readable and a peek reads zero bytes. The
+// client sends nothing else on that connection meanwhile, so the peek consumes nothing.
+// stop() ends the watch; call it (or let the destructor) before the exchange ends and while no
+// write is in progress, since it cancels the socket's pending operations.
+
+#include "transport/http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <functional>
+#include <memory>
+
+namespace mcproxy::transport {
+
+class DisconnectWatch {
+ public:
+  DisconnectWatch(HttpExchange& exchange, std::function<void()> on_gone)
+      : state_(std::make_shared<State>()), socket_(exchange.socket()) {
+    state_->on_gone = std::move(on_gone);
+    boost::asio::co_spawn(exchange.executor(), watch(state_, socket_), [](std::exception_ptr) {});
+  }
+  DisconnectWatch(const DisconnectWatch&) = delete;
+  DisconnectWatch& operator=(const DisconnectWatch&) = delete;
+  ~DisconnectWatch() { stop(); }
+
+  void stop() {
+    if (!state_->active) return;
+    state_->active = false;
+    state_->on_gone = nullptr;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  }
+  bool gone() const noexcept { return state_->gone; }
+
+ private:
+  struct State {
+    bool active = true;
+    bool gone = false;
+    std::function<void()> on_gone;
+  };
+
+  static boost::asio::awaitable<void> watch(std::shared_ptr<State> state,
+                                            boost::asio::ip::tcp::socket& socket) {
+    namespace asio = boost::asio;
+    auto [err] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read,
+                                            asio::as_tuple(asio::use_awaitable));
+    if (err || !state->active) co_return;
+    char byte;
+    boost::system::error_code rec;
+    auto n = socket.receive(asio::buffer(&byte, 1), asio::ip::tcp::socket::message_peek, rec);
+    if (rec || n == 0) {
+      state->gone = true;
+      if (auto on_gone = std::move(state->on_gone)) on_gone();
+    }
+  }
+
+  std::shared_ptr<State> state_;
+  boost::asio::ip::tcp::socket& socket_;
+};
+
+}  // namespace mcproxy::transport
