@@ -459,6 +459,8 @@ json::object Backend::health() const {
     if (transport_ && transport_->pid() > 0) h["pid"] = transport_->pid();
   } else {
     h["url"] = config_.url;  // never the headers: they may hold credentials
+    if (auto* http = dynamic_cast<transport::HttpTransport*>(transport_.get()); http && up())
+      h["detected"] = http->legacy() ? "sse" : "streamable-http";
   }
   h["reconnects"] = reconnects_;
   if (reconnect_pending_)

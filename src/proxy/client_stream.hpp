@@ -4,7 +4,13 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstddef>
+
 namespace mcproxy::proxy {
+
+// What one stream may hold for a client that does not read (bounded memory): past this, the
+// stream is given up and the client must reconnect.
+inline constexpr std::size_t kMaxQueuedBytesPerStream = 64u << 20;
 
 class ClientStream {
  public:

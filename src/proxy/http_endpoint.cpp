@@ -122,6 +122,13 @@ class PostStream final : public ClientStream {
   void enqueue(std::string payload) {
     queue_.push_back(transport::format_sse_event(payload, std::to_string(session_.next_event_id()),
                                                  "message"));
+    queued_bytes_ += queue_.back().size();
+    if (queued_bytes_ > kMaxQueuedBytesPerStream && !failed_) {
+      spdlog::warn("session {}: the client does not read its response stream ({} bytes queued): "
+                   "giving the stream up",
+                   session_.label(), queued_bytes_);
+      failed_ = true;
+    }
     if (writing_) return;
     writing_ = true;
     asio::co_spawn(exchange_.executor(), drain(), [](std::exception_ptr) {});
@@ -136,10 +143,12 @@ class PostStream final : public ClientStream {
     while (!queue_.empty() && !failed_) {
       std::string event = std::move(queue_.front());
       queue_.pop_front();
+      queued_bytes_ -= event.size();
       bool sent = co_await exchange_.send_event(event);
       if (!sent) failed_ = true;
     }
     queue_.clear();
+    queued_bytes_ = 0;
     writing_ = false;
     idle_.cancel();
   }
@@ -152,6 +161,7 @@ class PostStream final : public ClientStream {
   bool failed_ = false;
   bool finished_ = false;
   std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
   asio::steady_timer idle_;
 };
 

@@ -101,6 +101,14 @@ class LegacySseEndpoint::Connection final : public ClientStream {
   bool send(const json::object& message) override {
     if (ended_ || session_->closed()) return false;
     queue_.push_back(transport::format_sse_event(json::serialize(message), {}, "message"));
+    queued_bytes_ += queue_.back().size();
+    if (queued_bytes_ > kMaxQueuedBytesPerStream) {
+      spdlog::warn("session {}: the client does not read its SSE stream ({} bytes queued): "
+                   "giving the stream up",
+                   session_->label(), queued_bytes_);
+      end();
+      return false;
+    }
     session_->standalone_signal().cancel();
     return true;
   }
@@ -110,6 +118,7 @@ class LegacySseEndpoint::Connection final : public ClientStream {
     while (!queue_.empty()) {
       std::string event = std::move(queue_.front());
       queue_.pop_front();
+      queued_bytes_ -= event.size();
       bool sent = co_await exchange.send_event(event);
       if (!sent) co_return false;
     }
@@ -119,6 +128,7 @@ class LegacySseEndpoint::Connection final : public ClientStream {
   void end() noexcept {
     ended_ = true;
     queue_.clear();
+    queued_bytes_ = 0;
   }
 
   const std::shared_ptr<DownstreamSession>& session() const noexcept { return session_; }
@@ -126,6 +136,7 @@ class LegacySseEndpoint::Connection final : public ClientStream {
  private:
   std::shared_ptr<DownstreamSession> session_;
   std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
   bool ended_ = false;
 };
 
