@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <unistd.h>
 
 namespace mcproxy::proxy {
@@ -60,6 +62,15 @@ void StdioEndpoint::start() {
 bool StdioEndpoint::send(const json::object& message) {
   if (output_failed_) return false;
   queue_.push_back(json::serialize(message));
+  queued_bytes_ += queue_.back().size() + 1;
+  if (queued_bytes_ > 4 * kMaxQueuedBytesPerStream) {
+    // The client does not read stdout: bounded memory wins, the proxy ends like a closed pipe.
+    spdlog::error("the client does not read stdout ({} bytes waiting): shutting down", queued_bytes_);
+    output_failed_ = true;
+    queue_.clear();
+    if (on_end_of_input_) on_end_of_input_();
+    return false;
+  }
   write_signal_.cancel();
   return true;
 }
@@ -83,6 +94,7 @@ awaitable<void> StdioEndpoint::write_loop() {
     writing_ = true;
     std::string line = std::move(queue_.front());
     queue_.pop_front();
+    queued_bytes_ -= std::min(queued_bytes_, line.size() + 1);
     std::array<asio::const_buffer, 2> buffers{asio::buffer(line), asio::buffer(&kNewline, 1)};
     auto [ec, n] = co_await asio::async_write(output_, buffers, kTuple);
     writing_ = false;

@@ -46,6 +46,7 @@ class StdioEndpoint final : public ClientStream {
   transport::LineFramer framer_;
   std::shared_ptr<DownstreamSession> session_;
   std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
   boost::asio::steady_timer write_signal_;
   boost::asio::steady_timer idle_signal_;
   bool writing_ = false;

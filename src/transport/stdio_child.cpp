@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <stdexcept>
@@ -157,6 +158,17 @@ awaitable<void> StdioChild::start() {
 
 void StdioChild::send(std::string message) {
   if (shutting_down_ || exited_) return;
+  queued_bytes_ += message.size() + 1;
+  // A child that stops reading its stdin must not make the proxy buffer without bound.
+  if (queued_bytes_ > kMaxQueuedBytes) {
+    spdlog::error("[{}] does not read its stdin ({} bytes waiting): restarting it", options_.name,
+                  queued_bytes_);
+    write_queue_.clear();
+    queued_bytes_ = 0;
+    report_closed("it stopped reading its stdin");
+    signal_group(SIGKILL);
+    return;
+  }
   write_queue_.push_back(std::move(message));
   write_signal_.cancel();
 }
@@ -171,6 +183,7 @@ awaitable<void> StdioChild::write_loop() {
     }
     std::string message = std::move(write_queue_.front());
     write_queue_.pop_front();
+    queued_bytes_ -= std::min(queued_bytes_, message.size() + 1);
     std::array<asio::const_buffer, 2> buffers{asio::buffer(message), asio::buffer(&kNewline, 1)};
     auto [ec, n] = co_await asio::async_write(stdin_, buffers, kTuple);
     if (ec) {

@@ -68,7 +68,9 @@ class StdioChild final : public MessageTransport, public std::enable_shared_from
   std::string exit_description_;
   bool closed_reported_ = false;
   bool shutting_down_ = false;
+  static constexpr std::size_t kMaxQueuedBytes = 256u << 20;
   std::deque<std::string> write_queue_;
+  std::size_t queued_bytes_ = 0;
   boost::asio::steady_timer write_signal_;
   boost::asio::steady_timer exit_signal_;
   LineFramer stdout_framer_;
