@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 
-import { connectClient, serverPaths, startProxy } from './support/proxy.mjs';
+import { connectClient, repoRoot, serverPaths, startProxy } from './support/proxy.mjs';
 
 const bin = process.env.MCPROXY_BIN;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-cli-'));
@@ -133,21 +133,20 @@ test('mcproxy check: a bad config exits 1 naming the JSON path; a missing progra
   assert.match(m.stdout, /"mcproxy-no-such-program-xyz" is not found in PATH/);
 });
 
-test('mcproxy list: prints the real servers\' merged tools and exits', () => {
+test('mcproxy list: prints the real servers\' merged tools from example-config.json and exits', () => {
   const data = fs.mkdtempSync(path.join(tmp, 'list-'));
-  const { everything, filesystem, memory } = serverPaths();
-  const file = writeConfig('list.json', {
-    mcpServers: {
-      everything: { command: process.execPath, args: [everything] },
-      filesystem: { command: process.execPath, args: [filesystem, data] },
-      memory: { command: process.execPath, args: [memory], env: { MEMORY_FILE_PATH: path.join(data, 'm.jsonl') } },
-    },
+  const r = spawnSync(bin, ['list', path.join(repoRoot, 'example-config.json')], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    cwd: repoRoot,
+    env: { ...process.env, MCPROXY_DATA: data },
   });
-  const r = run(['list', file], { timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^tools \(\d+\)$/m);
   for (const name of ['everything__echo', 'filesystem__read_text_file', 'memory__read_graph'])
     assert.match(r.stdout, new RegExp(`^  ${name}\\s`, 'm'));
+  // The example's tool_filter hides the filesystem's write tools.
+  assert.doesNotMatch(r.stdout, /^  filesystem__write_file\s/m);
   assert.match(r.stdout, /^resources \(\d+\)$/m);
   assert.match(r.stdout, /demo:\/\/resource\/static\/document\//);
 });
