@@ -473,7 +473,12 @@ awaitable<void> HttpEndpoint::handle_get(HttpRequest& request, HttpExchange& exc
     }
     signal.expires_after(kKeepAliveInterval);
     auto [ec] = co_await signal.async_wait(kTuple);
-    if (!ec && !co_await exchange.send_event(": keep-alive\n\n")) co_return;
+    if (!ec) {  // idle: a comment keeps proxies from closing the stream
+      bool alive = co_await exchange.send_event(": keep-alive\n\n");
+      if (!alive) co_return;
+      // An open GET stream is a client still there: its session is not idle.
+      session->last_activity = std::chrono::steady_clock::now();
+    }
   }
   watch.stop();
   co_await exchange.end_event_stream();
