@@ -215,10 +215,13 @@ awaitable<bool> Backend::connect_once() {
     peer_->notify("notifications/initialized");
     lists_ = {};
     set_state(BackendState::up);
+    loading_lists_ = true;  // /health says "starting" until the catalogue is in
     co_await load_lists();
+    loading_lists_ = false;
   } catch (const std::exception& e) {
     failure = e.what();
   }
+  loading_lists_ = false;
   if (!failure.empty() || state_ != BackendState::up) {
     if (failure.empty()) failure = last_error_;
     set_state(was_up_before ? BackendState::down : BackendState::failed, failure);
@@ -452,7 +455,7 @@ awaitable<json::value> Backend::on_server_request(mcp::Message message) {
 json::object Backend::health() const {
   json::object h;
   h["name"] = name();
-  h["state"] = to_string(state_);
+  h["state"] = state_ == BackendState::up && loading_lists_ ? "starting" : to_string(state_);
   h["transport"] = config::to_string(config_.transport);
   if (config_.transport == config::ServerTransport::stdio) {
     h["command"] = config_.command;  // never the env: it may hold secrets

@@ -133,6 +133,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   bool stopping_ = false;
   bool ever_up_ = false;
   bool reconnect_pending_ = false;
+  bool loading_lists_ = false;
   int attempts_ = 0;  // failed attempts since the last success
   int failed_pings_ = 0;
   std::uint64_t reconnects_ = 0;
