@@ -2,6 +2,7 @@
 
 #include "mcp/jsonrpc.hpp"
 #include "mcp/protocol.hpp"
+#include "proxy/http_replies.hpp"
 #include "transport/disconnect_watch.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -33,23 +34,8 @@ namespace ec = mcp::error_code;
 
 namespace {
 
-HttpResponse json_response(http::status status, const json::object& body) {
-  HttpResponse res(status, 11);
-  res.set(http::field::content_type, "application/json");
-  res.body() = json::serialize(body);
-  return res;
-}
 
-// An HTTP-level refusal with a JSON-RPC error body without id, as the SDKs send.
-HttpResponse error_response(http::status status, int code, std::string_view message) {
-  return json_response(status, mcp::make_error(nullptr, code, message));
-}
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 // "localhost:8080" -> "localhost", "[::1]:80" -> "::1".
 std::string_view strip_port(std::string_view host) {
@@ -64,24 +50,15 @@ std::string_view strip_port(std::string_view host) {
 }
 
 bool is_loopback_name(std::string_view host) {
-  std::string h = lower(host);
+  std::string h = ascii_lower(host);
   if (h == "localhost" || h.ends_with(".localhost")) return true;
   boost::system::error_code err;
   auto address = asio::ip::make_address(h, err);
   return !err && address.is_loopback();
 }
 
-// Whether an Accept header admits `type` ("application/json" or "text/event-stream").
-bool accepts(std::string_view accept, std::string_view type) {
-  if (accept.empty()) return true;
-  std::string a = lower(accept);
-  std::string family = std::string(type.substr(0, type.find('/'))) + "/*";
-  return a.find(type) != std::string::npos || a.find("*/*") != std::string::npos ||
-         a.find(family) != std::string::npos;
-}
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::chrono::seconds kKeepAliveInterval{15};
 
 // The response channel of one POST. Starts as "nothing sent yet"; the first related message
 // turns it into an SSE stream (if the client accepts one), and the final response then ends
@@ -200,7 +177,7 @@ HttpEndpoint::HttpEndpoint(McpServer& server, SessionManager& sessions, const co
 
 bool HttpEndpoint::host_allowed(std::string_view host) const {
   for (auto& allowed : config_.http.allowed_hosts)
-    if (lower(allowed) == lower(host) || lower(allowed) == lower(strip_port(host))) return true;
+    if (ascii_lower(allowed) == ascii_lower(host) || ascii_lower(allowed) == ascii_lower(strip_port(host))) return true;
   // Bound to loopback, only loopback names may reach us (DNS rebinding defence). When bound to
   // another address, the operator decides with allowedHosts; without it any Host is served.
   if (!loopback_only_) return config_.http.allowed_hosts.empty();
@@ -209,11 +186,11 @@ bool HttpEndpoint::host_allowed(std::string_view host) const {
 
 bool HttpEndpoint::origin_allowed(std::string_view origin) const {
   for (auto& allowed : config_.http.allowed_origins)
-    if (allowed == "*" || lower(allowed) == lower(origin)) return true;
+    if (allowed == "*" || ascii_lower(allowed) == ascii_lower(origin)) return true;
   // Otherwise only pages served from this machine's loopback names.
   auto scheme_end = origin.find("://");
   if (scheme_end == std::string_view::npos) return false;
-  auto scheme = lower(origin.substr(0, scheme_end));
+  auto scheme = ascii_lower(origin.substr(0, scheme_end));
   if (scheme != "http" && scheme != "https") return false;
   auto rest = origin.substr(scheme_end + 3);
   rest = rest.substr(0, rest.find('/'));
@@ -238,9 +215,7 @@ awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchang
   std::string_view path = target.substr(0, target.find('?'));
   if (path == "/health" || path == "/healthz") {
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
-      auto res = error_response(http::status::method_not_allowed, ec::kInvalidRequest, "Method not allowed");
-      res.set(http::field::allow, "GET");
-      co_await exchange.respond(std::move(res));
+      co_await exchange.respond(method_not_allowed("GET"));
       co_return;
     }
     co_await exchange.respond(health());
@@ -261,16 +236,13 @@ awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchang
     case http::verb::get: co_await handle_get(request, exchange); break;
     case http::verb::delete_: co_await handle_delete(request, exchange); break;
     default: {
-      auto res = error_response(http::status::method_not_allowed, ec::kInvalidRequest,
-                                "Method not allowed");
-      res.set(http::field::allow, "GET, POST, DELETE");
-      co_await exchange.respond(std::move(res));
+      co_await exchange.respond(method_not_allowed("GET, POST, DELETE"));
     }
   }
 }
 
 awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& exchange) {
-  std::string content_type = lower(request[http::field::content_type]);
+  std::string content_type = ascii_lower(request[http::field::content_type]);
   if (content_type.find("application/json") == std::string::npos) {
     co_await exchange.respond(error_response(http::status::unsupported_media_type, ec::kInvalidRequest,
                                              "Unsupported Media Type: Content-Type must be application/json"));
@@ -364,7 +336,7 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
     session = sessions_.find(std::string(session_header));
     if (!session) {
       co_await exchange.respond(error_response(
-          http::status::not_found, -32001,
+          http::status::not_found, kSessionNotFound,
           "Session not found: it ended or never existed; initialize a new one"));
       co_return;
     }
@@ -435,7 +407,7 @@ awaitable<void> HttpEndpoint::handle_get(HttpRequest& request, HttpExchange& exc
   }
   auto session = sessions_.find(std::string(session_header));
   if (!session) {
-    co_await exchange.respond(error_response(http::status::not_found, -32001, "Session not found"));
+    co_await exchange.respond(error_response(http::status::not_found, kSessionNotFound, "Session not found"));
     co_return;
   }
   if (session->standalone_attached) {
@@ -492,7 +464,7 @@ awaitable<void> HttpEndpoint::handle_delete(HttpRequest& request, HttpExchange& 
     co_return;
   }
   if (!sessions_.find(std::string(session_header))) {
-    co_await exchange.respond(error_response(http::status::not_found, -32001, "Session not found"));
+    co_await exchange.respond(error_response(http::status::not_found, kSessionNotFound, "Session not found"));
     co_return;
   }
   sessions_.end(std::string(session_header), "closed by the client (DELETE)");

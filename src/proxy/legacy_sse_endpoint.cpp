@@ -1,6 +1,7 @@
 #include "proxy/legacy_sse_endpoint.hpp"
 
 #include "mcp/jsonrpc.hpp"
+#include "proxy/http_replies.hpp"
 #include "transport/disconnect_watch.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -32,40 +33,11 @@ namespace ec = mcp::error_code;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::chrono::seconds kKeepAliveInterval{15};
-constexpr int kSessionNotFound = -32001;  // as on /mcp
 
-HttpResponse json_response(http::status status, const json::object& body) {
-  HttpResponse res(status, 11);
-  res.set(http::field::content_type, "application/json");
-  res.body() = json::serialize(body);
-  return res;
-}
 
-HttpResponse error_response(http::status status, int code, std::string_view message) {
-  return json_response(status, mcp::make_error(nullptr, code, message));
-}
 
-HttpResponse method_not_allowed(std::string_view allow) {
-  auto res =
-      error_response(http::status::method_not_allowed, ec::kInvalidRequest, "Method not allowed");
-  res.set(http::field::allow, allow);
-  return res;
-}
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
-bool accepts_event_stream(std::string_view accept) {
-  if (accept.empty()) return true;
-  std::string a = lower(accept);
-  return a.find("text/event-stream") != std::string::npos ||
-         a.find("text/*") != std::string::npos || a.find("*/*") != std::string::npos;
-}
 
 // The sessionId query parameter of `target` (percent-decoded), empty if absent.
 std::string session_id_of(std::string_view target) {
@@ -170,7 +142,7 @@ awaitable<void> LegacySseEndpoint::handle_sse(HttpRequest& request, HttpExchange
     co_await exchange.respond(method_not_allowed("GET"));
     co_return;
   }
-  if (!accepts_event_stream(request[http::field::accept])) {
+  if (!accepts(request[http::field::accept], "text/event-stream")) {
     co_await exchange.respond(error_response(http::status::not_acceptable, ec::kInvalidRequest,
                                              "Not Acceptable: GET /sse needs Accept: "
                                              "text/event-stream"));
@@ -251,7 +223,7 @@ awaitable<void> LegacySseEndpoint::handle_message(HttpRequest& request, HttpExch
     co_return;
   }
   auto connection = it->second;
-  if (lower(request[http::field::content_type]).find("application/json") == std::string::npos) {
+  if (ascii_lower(request[http::field::content_type]).find("application/json") == std::string::npos) {
     co_await exchange.respond(
         error_response(http::status::unsupported_media_type, ec::kInvalidRequest,
                        "Unsupported Media Type: Content-Type must be application/json"));
