@@ -4,6 +4,7 @@
 #include "proxy/backend.hpp"
 #include "proxy/relay.hpp"
 #include "proxy/session_manager.hpp"
+#include "transport/stdio_child.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -33,15 +34,7 @@ std::string find_program(const config::ServerConfig& s) {
   if (const char* p = std::getenv("PATH")) path = p;
   for (auto& [k, v] : s.env)
     if (k == "PATH") path = v;
-  std::string_view rest = path;
-  while (!rest.empty()) {
-    auto colon = rest.find(':');
-    std::string dir(rest.substr(0, colon));
-    rest.remove_prefix(colon == std::string_view::npos ? rest.size() : colon + 1);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + s.command;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
+  return transport::find_in_path(s.command, path);
 }
 
 std::string types_of(const std::vector<config::MiddlewareSpec>& specs) {
@@ -115,13 +108,7 @@ int list_catalogue(const config::Config& config, const middleware::Plan& plan) {
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        std::size_t remaining = backends.size();
-        asio::steady_timer done(io, std::chrono::steady_clock::time_point::max());
-        for (auto& b : backends)
-          asio::co_spawn(io, b->start(), [&](std::exception_ptr) {
-            if (--remaining == 0) done.cancel();
-          });
-        if (remaining > 0) co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await proxy::start_all(backends);
         co_await aggregator.refresh();
         for (auto kind : {proxy::ListKind::tools, proxy::ListKind::prompts, proxy::ListKind::resources,
                           proxy::ListKind::templates}) {
@@ -148,7 +135,7 @@ int list_catalogue(const config::Config& config, const middleware::Plan& plan) {
                       h["lastError"].is_string() ? std::string(h["lastError"].get_string()).c_str() : "");
           exit_code = 1;
         }
-        for (auto& b : backends) co_await b->stop();
+        co_await proxy::stop_all(backends);
         io.stop();
       },
       [&](std::exception_ptr e) {

@@ -9,6 +9,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <boost/json.hpp>
@@ -477,6 +478,43 @@ json::object Backend::health() const {
   h["inFlight"] = peer_ ? peer_->in_flight() : 0;
   h["lastError"] = last_error_.empty() ? json::value(nullptr) : json::value(last_error_);
   return h;
+}
+
+namespace {
+
+// Runs fn(backend) for every backend concurrently and returns when all have finished.
+template <class Fn>
+awaitable<void> for_each_concurrently(const std::vector<std::shared_ptr<Backend>>& backends, Fn fn) {
+  auto executor = co_await asio::this_coro::executor;
+  auto remaining = std::make_shared<std::size_t>(backends.size());
+  auto done = std::make_shared<asio::steady_timer>(executor, std::chrono::steady_clock::time_point::max());
+  for (auto& b : backends) {
+    asio::co_spawn(executor, fn(b), [remaining, done, name = b->name()](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("[{}] {}", name, ex.what());
+        }
+      }
+      if (--*remaining == 0) done->cancel();
+    });
+  }
+  if (*remaining > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+}  // namespace
+
+awaitable<void> start_all(const std::vector<std::shared_ptr<Backend>>& backends,
+                          std::function<void(Backend&)> on_started) {
+  co_await for_each_concurrently(backends, [&on_started](std::shared_ptr<Backend> b) -> awaitable<void> {
+    co_await b->start();
+    if (on_started) on_started(*b);
+  });
+}
+
+awaitable<void> stop_all(const std::vector<std::shared_ptr<Backend>>& backends) {
+  co_await for_each_concurrently(backends, [](std::shared_ptr<Backend> b) { return b->stop(); });
 }
 
 }  // namespace mcproxy::proxy

@@ -144,4 +144,10 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::chrono::system_clock::time_point state_since_ = std::chrono::system_clock::now();
 };
 
+// Starts (or stops) every backend concurrently and returns when all are done; `on_started` is
+// called as each one finishes starting (start-up progress).
+boost::asio::awaitable<void> start_all(const std::vector<std::shared_ptr<Backend>>& backends,
+                                       std::function<void(Backend&)> on_started = {});
+boost::asio::awaitable<void> stop_all(const std::vector<std::shared_ptr<Backend>>& backends);
+
 }  // namespace mcproxy::proxy

@@ -44,20 +44,6 @@ void log_exception(std::string_view what, std::exception_ptr e) {
   }
 }
 
-// Runs fn(backend) for every backend concurrently and returns when all have finished.
-template <class Fn>
-awaitable<void> for_all_backends(const std::vector<std::shared_ptr<Backend>>& backends, Fn fn) {
-  auto executor = co_await asio::this_coro::executor;
-  auto remaining = std::make_shared<std::size_t>(backends.size());
-  auto done = std::make_shared<asio::steady_timer>(executor, std::chrono::steady_clock::time_point::max());
-  for (auto& b : backends) {
-    asio::co_spawn(executor, fn(b), [remaining, done, name = b->name()](std::exception_ptr e) {
-      log_exception(fmt::format("[{}]", name), e);
-      if (--*remaining == 0) done->cancel();
-    });
-  }
-  if (*remaining > 0) co_await done->async_wait(kTuple);
-}
 
 }  // namespace
 
@@ -176,8 +162,8 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
     // The new objects take the place of the old ones (components hold references to them).
     config = std::move(next);
     plan = std::move(next_plan);
-    co_await for_all_backends(stopped, [](std::shared_ptr<Backend> b) { return b->stop(); });
-    co_await for_all_backends(started, [](std::shared_ptr<Backend> b) { return b->start(); });
+    co_await stop_all(stopped);
+    co_await start_all(started);
     backends = std::move(next_backends);
     shared->set_backends(backends, config.naming, config.http.page_size);
     server.set_proxy_middleware(plan.proxy);
@@ -220,7 +206,7 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
     if (endpoint) endpoint->stop();
     co_await sessions.end_all();
     spdlog::info("stopping {} backends", backends.size());
-    co_await for_all_backends(backends, [](std::shared_ptr<Backend> b) { return b->stop(); });
+    co_await stop_all(backends);
     if (stdio) co_await stdio->flush();
     spdlog::info("MCProxy stopped");
     io.stop();
@@ -249,10 +235,9 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
         spdlog::info("starting {} backends", backends.size());
         // Progress while they start: one line as each one is ready (or not).
         std::size_t finished = 0, total = backends.size();
-        co_await for_all_backends(backends, [&finished, total](std::shared_ptr<Backend> b) -> awaitable<void> {
-          co_await b->start();
+        co_await start_all(backends, [&finished, total](Backend& b) {
           ++finished;
-          spdlog::info("[{}/{}] {} is {}", finished, total, b->name(), to_string(b->state()));
+          spdlog::info("[{}/{}] {} is {}", finished, total, b.name(), to_string(b.state()));
         });
         if (stopping) co_return;
         std::size_t up = 0;

@@ -79,14 +79,7 @@ asio::awaitable<void> SessionManager::attach_catalogue(DownstreamSession& sessio
     }
   }
   // Start this session's backends in parallel; initialize answers once they are up (or failed).
-  auto remaining = std::make_shared<std::size_t>(fresh.size());
-  auto done = std::make_shared<asio::steady_timer>(executor_, std::chrono::steady_clock::time_point::max());
-  for (auto& b : fresh) {
-    asio::co_spawn(executor_, b->start(), [remaining, done](std::exception_ptr) {
-      if (--*remaining == 0) done->cancel();
-    });
-  }
-  if (*remaining > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_await start_all(fresh);
   session.aggregator = std::make_shared<Aggregator>(std::move(backends), config_.naming,
                                                     config_.http.page_size);
 }
@@ -118,7 +111,7 @@ asio::awaitable<void> SessionManager::end_all() {
         if (b->per_client()) own.push_back(b);
   }
   sessions_.clear();
-  for (auto& b : own) co_await b->stop();
+  co_await stop_all(own);
 }
 
 void SessionManager::expire_idle() {

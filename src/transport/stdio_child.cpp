@@ -51,8 +51,16 @@ std::string describe_status(int status) {
   return fmt::format("ended with status {}", status);
 }
 
-// PATH lookup with the child's PATH (the config may override it).
-bp::filesystem::path find_in_path(const std::string& command, std::string_view path) {
+
+std::string truncate_for_log(std::string_view line, std::size_t max = 2000) {
+  if (line.size() <= max) return std::string(line);
+  return fmt::format("{}... ({} bytes)", line.substr(0, max), line.size());
+}
+
+}  // namespace
+
+// PATH lookup with the child's PATH (the config may override it); empty when not found.
+std::string find_in_path(const std::string& command, std::string_view path) {
   while (!path.empty()) {
     auto colon = path.find(':');
     std::string dir(path.substr(0, colon));
@@ -63,13 +71,6 @@ bp::filesystem::path find_in_path(const std::string& command, std::string_view p
   }
   return {};
 }
-
-std::string truncate_for_log(std::string_view line, std::size_t max = 2000) {
-  if (line.size() <= max) return std::string(line);
-  return fmt::format("{}... ({} bytes)", line.substr(0, max), line.size());
-}
-
-}  // namespace
 
 StdioChild::StdioChild(asio::any_io_executor executor, StdioChildOptions options)
     : executor_(executor),

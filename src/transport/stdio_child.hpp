@@ -36,6 +36,9 @@ struct StdioChildOptions {
   std::chrono::milliseconds term_grace{2000};         // wait after SIGTERM
 };
 
+// Looks `command` up in a PATH value ("/usr/bin:/bin"); empty when it is not there.
+std::string find_in_path(const std::string& command, std::string_view path);
+
 class StdioChild final : public MessageTransport, public std::enable_shared_from_this<StdioChild> {
  public:
   StdioChild(boost::asio::any_io_executor executor, StdioChildOptions options);
