@@ -22,6 +22,7 @@
 
 #include <openssl/ssl.h>
 
+#include <optional>
 #include <variant>
 
 namespace mcproxy::transport {
@@ -84,7 +85,8 @@ struct HttpTransport::Connection {
 // One request and its response being read.
 struct HttpTransport::Exchange {
   std::unique_ptr<Connection> connection;
-  http::response_parser<http::buffer_body> parser;
+  // Re-made for each attempt (a parser that saw an error is not reused).
+  std::optional<http::response_parser<http::buffer_body>> parser{std::in_place};
   std::string body;  // JSON (or error) bodies
   SseParser sse;
   bool event_stream = false;
@@ -92,6 +94,15 @@ struct HttpTransport::Exchange {
 };
 
 namespace {
+
+// Lists a long-lived connection (a stream) so shutdown can close it; unlists it when done.
+template <class Connection>
+struct BusyMark {
+  BusyMark(std::vector<Connection*>& list, Connection* c) : list(list), c(c) { list.push_back(c); }
+  ~BusyMark() { std::erase(list, c); }
+  std::vector<Connection*>& list;
+  Connection* c;
+};
 
 std::string_view content_type(const http::response_header<>& h) { return h[http::field::content_type]; }
 
@@ -316,13 +327,13 @@ std::string HttpTransport::request_error(std::string_view what) const {
 
 awaitable<bool> HttpTransport::read_body(Exchange& x, bool deliver_json) {
   char chunk[16 * 1024];
-  while (!x.parser.is_done()) {
-    x.parser.get().body().data = chunk;
-    x.parser.get().body().size = sizeof chunk;
-    auto ec = co_await x.connection->read_some(x.parser);
+  while (!x.parser->is_done()) {
+    x.parser->get().body().data = chunk;
+    x.parser->get().body().size = sizeof chunk;
+    auto ec = co_await x.connection->read_some(*x.parser);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) co_return false;
-    std::size_t got = sizeof chunk - x.parser.get().body().size;
+    std::size_t got = sizeof chunk - x.parser->get().body().size;
     if (x.event_stream) {
       x.sse.feed(std::string_view(chunk, got), [&](SseEvent&& event) {
         // Only the GET stream is resumed with Last-Event-ID; ids of POST streams belong to
@@ -340,19 +351,39 @@ awaitable<bool> HttpTransport::read_body(Exchange& x, bool deliver_json) {
   co_return true;
 }
 
+awaitable<std::string> HttpTransport::exchange(http::request<http::string_body>& req, Exchange& x,
+                                                std::chrono::milliseconds timeout) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string failure;
+    try {
+      if (attempt == 0) x.connection = co_await acquire();
+      else x.connection = co_await connect();
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (!failure.empty()) co_return failure;
+    bool reused = x.connection->reused;
+    x.connection->tcp().expires_after(timeout);
+    x.parser.emplace();
+    x.parser->body_limit(boost::none);
+    auto ec = co_await x.connection->write(req);
+    if (!ec) ec = co_await x.connection->read_header(*x.parser);
+    if (!ec) co_return std::string();
+    x.connection->close();
+    // A reused keep-alive connection that the server had closed meanwhile never delivered the
+    // request: one more try on a new connection. Anything else is the answer.
+    if (!reused || x.parser->got_some())
+      co_return ec == beast::error::timeout ? std::string("no response in time") : ec.message();
+  }
+  co_return std::string("the connection closed before any response");
+}
+
 awaitable<void> HttpTransport::post(std::string message) {
   // What the message is decides what a failure means: only a request has a caller to tell.
   auto envelope = peek_envelope(message);
   json::value id = envelope.id;
   bool is_initialize = envelope.method == "initialize";
 
-  Exchange x;
-  try {
-    x.connection = co_await acquire();
-  } catch (const std::exception& e) {
-    fail_request(id, mcp::error_code::kBackendUnavailable, request_error(e.what()));
-    co_return;
-  }
   http::request<http::string_body> req(http::verb::post, url_.target, 11);
   req.set(http::field::host, url_.host);
   req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
@@ -361,54 +392,15 @@ awaitable<void> HttpTransport::post(std::string message) {
   if (!session_id_.empty()) req.set("Mcp-Session-Id", session_id_);
   if (!protocol_version_.empty()) req.set("MCP-Protocol-Version", protocol_version_);
   for (auto& [k, v] : options_.headers) req.set(k, v);
-  req.body() = is_initialize && options_.mode == HttpTransportOptions::Mode::auto_detect ? message : std::move(message);
+  req.body() = std::move(message);
   req.prepare_payload();
-  x.connection->tcp().expires_after(options_.io_timeout);
-  auto wec = co_await x.connection->write(req);
-  if (wec) {
-    // A pooled connection the server closed meanwhile: one fresh try.
-    x.connection->close();
-    try {
-      x.connection = co_await connect();
-      x.connection->tcp().expires_after(options_.io_timeout);
-      wec = co_await x.connection->write(req);
-    } catch (const std::exception& e) {
-      fail_request(id, mcp::error_code::kBackendUnavailable, request_error(e.what()));
-      co_return;
-    }
-    if (wec) {
-      fail_request(id, mcp::error_code::kBackendUnavailable, request_error(wec.message()));
-      co_return;
-    }
-  }
-  x.parser.body_limit(boost::none);
-  auto hec = co_await x.connection->read_header(x.parser);
-  if (hec && x.connection->reused && !x.parser.got_some()) {
-    // The server had closed this keep-alive connection: it never saw the request. Once more
-    // on a new connection.
-    x.connection->close();
-    std::string failure;
-    try {
-      x.connection = co_await connect();
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-    if (!failure.empty()) {
-      fail_request(id, mcp::error_code::kBackendUnavailable, request_error(failure));
-      co_return;
-    }
-    x.connection->tcp().expires_after(options_.io_timeout);
-    auto retry_write = co_await x.connection->write(req);
-    hec = retry_write;
-    if (!hec) hec = co_await x.connection->read_header(x.parser);
-  }
-  if (hec) {
-    x.connection->close();
-    fail_request(id, mcp::error_code::kBackendUnavailable,
-                 request_error(hec == beast::error::timeout ? "no response in time" : hec.message()));
+  Exchange x;
+  auto failure = co_await exchange(req, x, options_.io_timeout);
+  if (!failure.empty()) {
+    fail_request(id, mcp::error_code::kBackendUnavailable, request_error(failure));
     co_return;
   }
-  auto& head = x.parser.get();
+  auto& head = x.parser->get();
   auto status = head.result_int();
   if (is_initialize) {
     if (auto sid = head["mcp-session-id"]; !sid.empty()) session_id_ = std::string(sid);
@@ -429,7 +421,7 @@ awaitable<void> HttpTransport::post(std::string message) {
   }
   x.event_stream = status == 200 && content_type(head).starts_with("text/event-stream");
   bool ok = co_await read_body(x, status == 200);
-  bool keep = ok && head.keep_alive() && x.parser.is_done();
+  bool keep = ok && head.keep_alive() && x.parser->is_done();
   if (status == 200 || status == 202) {
     if (keep) release(std::move(x.connection));
     else x.connection->close();
@@ -478,13 +470,7 @@ awaitable<void> HttpTransport::get_stream_loop() {
       delay = std::min(delay * 2, std::chrono::milliseconds(30'000));
       continue;
     }
-    Connection* raw = x.connection.get();
-    busy_.push_back(raw);
-    struct Unbusy {
-      std::vector<Connection*>& v;
-      Connection* c;
-      ~Unbusy() { std::erase(v, c); }
-    } unbusy{busy_, raw};
+    BusyMark busy{busy_, x.connection.get()};
     http::request<http::empty_body> req(http::verb::get, url_.target, 11);
     req.set(http::field::host, url_.host);
     req.set(http::field::accept, "text/event-stream");
@@ -495,10 +481,10 @@ awaitable<void> HttpTransport::get_stream_loop() {
     for (auto& [k, v] : options_.headers) req.set(k, v);
     auto write_error = co_await x.connection->write(req);
     if (write_error) continue;
-    x.parser.body_limit(boost::none);
-    auto read_error = co_await x.connection->read_header(x.parser);
+    x.parser->body_limit(boost::none);
+    auto read_error = co_await x.connection->read_header(*x.parser);
     if (read_error) continue;
-    auto status = x.parser.get().result_int();
+    auto status = x.parser->get().result_int();
     if (status == 405 || status == 406) {
       spdlog::debug("[{}] the server offers no GET stream (HTTP {})", options_.name, status);
       x.connection->close();
@@ -555,13 +541,7 @@ awaitable<void> HttpTransport::open_legacy() {
 awaitable<void> HttpTransport::legacy_stream(std::shared_ptr<asio::steady_timer> ready) {
   Exchange x;
   x.connection = co_await connect();
-  Connection* raw = x.connection.get();
-  busy_.push_back(raw);
-  struct Unbusy {
-    std::vector<Connection*>& v;
-    Connection* c;
-    ~Unbusy() { std::erase(v, c); }
-  } unbusy{busy_, raw};
+  BusyMark busy{busy_, x.connection.get()};
   http::request<http::empty_body> req(http::verb::get, url_.target, 11);
   req.set(http::field::host, url_.host);
   req.set(http::field::accept, "text/event-stream");
@@ -569,20 +549,20 @@ awaitable<void> HttpTransport::legacy_stream(std::shared_ptr<asio::steady_timer>
   for (auto& [k, v] : options_.headers) req.set(k, v);
   auto write_error = co_await x.connection->write(req);
   if (write_error) throw std::runtime_error(write_error.message());
-  x.parser.body_limit(boost::none);
-  auto read_error = co_await x.connection->read_header(x.parser);
+  x.parser->body_limit(boost::none);
+  auto read_error = co_await x.connection->read_header(*x.parser);
   if (read_error) throw std::runtime_error(read_error.message());
-  auto status = x.parser.get().result_int();
-  if (status != 200 || !content_type(x.parser.get()).starts_with("text/event-stream"))
+  auto status = x.parser->get().result_int();
+  if (status != 200 || !content_type(x.parser->get()).starts_with("text/event-stream"))
     throw std::runtime_error(fmt::format("GET {} answered HTTP {} without an event stream", options_.url, status));
   char chunk[16 * 1024];
-  while (!x.parser.is_done() && !stopping_) {
-    x.parser.get().body().data = chunk;
-    x.parser.get().body().size = sizeof chunk;
-    auto ec = co_await x.connection->read_some(x.parser);
+  while (!x.parser->is_done() && !stopping_) {
+    x.parser->get().body().data = chunk;
+    x.parser->get().body().size = sizeof chunk;
+    auto ec = co_await x.connection->read_some(*x.parser);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) break;
-    std::size_t got = sizeof chunk - x.parser.get().body().size;
+    std::size_t got = sizeof chunk - x.parser->get().body().size;
     x.sse.feed(std::string_view(chunk, got), [&](SseEvent&& event) {
       if (event.event == "endpoint") {
         // Relative to the SSE URL (the TypeScript SDK sends "/message?sessionId=...").
@@ -611,13 +591,6 @@ awaitable<void> HttpTransport::legacy_stream(std::shared_ptr<asio::steady_timer>
 }
 
 awaitable<void> HttpTransport::legacy_post(std::string message, json::value id) {
-  Exchange x;
-  try {
-    x.connection = co_await acquire();
-  } catch (const std::exception& e) {
-    fail_request(id, mcp::error_code::kBackendUnavailable, request_error(e.what()));
-    co_return;
-  }
   http::request<http::string_body> req(http::verb::post, endpoint_.target, 11);
   req.set(http::field::host, url_.host);
   req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
@@ -625,24 +598,16 @@ awaitable<void> HttpTransport::legacy_post(std::string message, json::value id) 
   for (auto& [k, v] : options_.headers) req.set(k, v);
   req.body() = std::move(message);
   req.prepare_payload();
-  x.connection->tcp().expires_after(options_.connect_timeout);
-  auto write_error = co_await x.connection->write(req);
-  if (auto ec = write_error) {
-    x.connection->close();
-    fail_request(id, mcp::error_code::kBackendUnavailable, request_error(ec.message()));
-    co_return;
-  }
-  x.parser.body_limit(options_.max_message_bytes);
-  auto read_error = co_await x.connection->read_header(x.parser);
-  if (auto ec = read_error) {
-    x.connection->close();
-    fail_request(id, mcp::error_code::kBackendUnavailable, request_error(ec.message()));
+  Exchange x;
+  auto failure = co_await exchange(req, x, options_.connect_timeout);
+  if (!failure.empty()) {
+    fail_request(id, mcp::error_code::kBackendUnavailable, request_error(failure));
     co_return;
   }
   bool ok = co_await read_body(x, false);
-  auto status = x.parser.get().result_int();
+  auto status = x.parser->get().result_int();
   x.connection->tcp().expires_never();
-  if (ok && x.parser.get().keep_alive()) release(std::move(x.connection));
+  if (ok && x.parser->get().keep_alive()) release(std::move(x.connection));
   else x.connection->close();
   if (status / 100 != 2) {
     if (status == 404) report_closed("the server ended the SSE session (HTTP 404)");

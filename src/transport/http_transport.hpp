@@ -18,6 +18,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/json/value.hpp>
 
 #include <chrono>
@@ -67,6 +69,11 @@ class HttpTransport final : public MessageTransport, public std::enable_shared_f
   boost::asio::awaitable<std::unique_ptr<Connection>> acquire();
   void release(std::unique_ptr<Connection> connection);
 
+  // Sends `req` on a pooled connection and reads the response header into `x`, retrying once
+  // on a new connection when a reused one turns out closed. Returns a failure text, or "".
+  boost::asio::awaitable<std::string> exchange(
+      boost::beast::http::request<boost::beast::http::string_body>& req, Exchange& x,
+      std::chrono::milliseconds timeout);
   boost::asio::awaitable<void> post(std::string message);
   boost::asio::awaitable<void> legacy_post(std::string message, boost::json::value id);
   boost::asio::awaitable<void> get_stream_loop();
