@@ -31,11 +31,12 @@ void DownstreamSession::close() {
 }
 
 void DownstreamSession::add_in_flight(RequestContext& ctx) {
-  in_flight_[json::serialize(ctx.id)] = &ctx;
+  ctx.id_key = json::serialize(ctx.id);
+  in_flight_[ctx.id_key] = &ctx;
 }
 
 void DownstreamSession::remove_in_flight(const RequestContext& ctx) {
-  auto it = in_flight_.find(json::serialize(ctx.id));
+  auto it = in_flight_.find(ctx.id_key);
   if (it != in_flight_.end() && it->second == &ctx) in_flight_.erase(it);
 }
 

@@ -41,7 +41,6 @@ class DownstreamSession {
   bool initialize_seen = false;
   bool initialized = false;  // notifications/initialized received
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
-  std::uint64_t requests = 0;
   // The catalogue this session sees: the proxy's shared one, or its own when some backends run
   // one upstream session per client.
   std::shared_ptr<Aggregator> aggregator;

@@ -125,7 +125,6 @@ awaitable<std::optional<json::object>> McpServer::handle(std::shared_ptr<Downstr
   ctx.id = message.id();
   ctx.correlation_id = next_correlation_id_++;
   ctx.stream = stream;
-  ++session->requests;
   std::string method(message.method());
   json::object params;
   if (auto* p = message.body().if_contains("params"); p && p->is_object()) params = std::move(p->get_object());

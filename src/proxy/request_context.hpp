@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace mcproxy::proxy {
 
@@ -19,6 +20,7 @@ class ClientStream;
 struct RequestContext {
   std::shared_ptr<DownstreamSession> session;
   boost::json::value id;              // the client's request id
+  std::string id_key;                 // the id serialized: its key among the session's requests
   std::uint64_t correlation_id = 0;   // one per downstream request, in every log line
   boost::json::value progress_token;  // the client's token; null when it asked for none
   ClientStream* stream = nullptr;     // related notifications and requests go here if set

@@ -185,11 +185,6 @@ awaitable<void> drain_and_close(beast::tcp_stream& stream) {
 }  // namespace
 
 awaitable<void> HttpServer::serve(beast::tcp_stream stream) {
-  ++connections_;
-  struct Count {
-    std::size_t& n;
-    ~Count() { --n; }
-  } count{connections_};
   beast::flat_buffer buffer;
   bool first = true;
   while (!stopping_) {

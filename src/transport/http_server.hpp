@@ -73,7 +73,6 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
   // Stops accepting and closes idle connections; streams in progress end on their own.
   void stop();
   boost::asio::ip::tcp::endpoint local_endpoint() const;
-  std::size_t open_connections() const noexcept { return connections_; }
 
  private:
   boost::asio::awaitable<void> accept_loop();
@@ -83,7 +82,6 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
   HttpServerOptions options_;
   HttpHandler handler_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  std::size_t connections_ = 0;
   bool stopping_ = false;
 };
 
