@@ -48,6 +48,20 @@ std::chrono::milliseconds read_ms(JsonReader& r, const json::object& obj, std::s
   return n ? std::chrono::milliseconds(*n) : fallback;
 }
 
+// "envPassthrough": "none" (an empty list) or a list of variable names.
+std::optional<std::vector<std::string>> read_env_passthrough(JsonReader& r, const json::value& v,
+                                                             const std::string& path) {
+  if (v.is_string()) {
+    if (v.get_string() == "none") return std::vector<std::string>{};
+    if (v.get_string() == "all") return std::nullopt;
+    r.error(path, fmt::format("expected \"none\", \"all\" or a list of variable names, found \"{}\"",
+                              std::string_view(v.get_string())));
+    return std::nullopt;
+  }
+  auto names = r.string_array(v, path);
+  return names ? std::optional(std::move(*names)) : std::nullopt;
+}
+
 void read_server(JsonReader& r, const std::string& name, const json::value& value,
                  const std::string& path, std::vector<ServerConfig>& out) {
   auto* obj = r.object(value, path);
@@ -55,7 +69,8 @@ void read_server(JsonReader& r, const std::string& name, const json::value& valu
   r.check_keys(*obj, path,
                {"command", "args", "env", "cwd", "url", "type", "transport", "headers", "auth", "tls",
                 "connectTimeoutMs", "disabled", "sessionMode", "startupTimeoutMs", "requestTimeoutMs",
-                "maxMessageBytes", "reconnect", "healthCheckIntervalMs", "failureThreshold"});
+                "maxMessageBytes", "reconnect", "healthCheckIntervalMs", "failureThreshold",
+                "envPassthrough", "namespaceResources"});
   ServerConfig s;
   s.name = name;
   if (name.empty()) r.error(path, "a server name must not be empty");
@@ -183,6 +198,9 @@ void read_server(JsonReader& r, const std::string& name, const json::value& valu
   if (auto* v = obj->if_contains("failureThreshold"))
     s.failure_threshold = static_cast<int>(r.integer(*v, child_path(path, "failureThreshold"), 1, 1000).value_or(3));
   s.request_timeout = read_ms(r, *obj, "requestTimeoutMs", path, s.request_timeout);
+  if (auto* v = obj->if_contains("envPassthrough")) s.env_passthrough = read_env_passthrough(r, *v, child_path(path, "envPassthrough"));
+  if (auto* v = obj->if_contains("namespaceResources"))
+    s.namespace_resources = r.boolean(*v, child_path(path, "namespaceResources")).value_or(false);
   if (auto* v = obj->if_contains("maxMessageBytes")) {
     if (auto n = r.integer(*v, child_path(path, "maxMessageBytes"), 1024, 1LL << 32))
       s.max_message_bytes = static_cast<std::size_t>(*n);
@@ -195,8 +213,10 @@ void read_http(JsonReader& r, const json::value& value, HttpServerConfig& http) 
   auto* obj = r.object(value, path);
   if (!obj) return;
   r.check_keys(*obj, path,
-               {"host", "port", "path", "maxBodyBytes", "maxSessions", "sessionIdleTimeoutSeconds", "pageSize", "shutdownGraceSeconds",
-                "allowedOrigins", "allowedHosts", "middleware"});
+               {"host", "port", "path", "maxBodyBytes", "maxSessions", "sessionIdleTimeoutSeconds",
+                "pageSize", "shutdownGraceSeconds", "allowedOrigins", "allowedHosts", "middleware",
+                "maxConnections", "headerTimeoutSeconds", "idleTimeoutSeconds",
+                "writeStallTimeoutSeconds", "maxJsonDepth"});
   if (auto* v = obj->if_contains("host")) {
     if (auto s = r.string(*v, child_path(path, "host"))) http.host = *s;
   }
@@ -230,6 +250,22 @@ void read_http(JsonReader& r, const json::value& value, HttpServerConfig& http) 
   if (auto* v = obj->if_contains("sessionIdleTimeoutSeconds")) {
     if (auto n = r.integer(*v, child_path(path, "sessionIdleTimeoutSeconds"), 1, 30LL * 86400))
       http.session_idle_timeout = std::chrono::seconds(*n);
+  }
+  if (auto* v = obj->if_contains("maxConnections")) {
+    if (auto n = r.integer(*v, child_path(path, "maxConnections"), 1, 1'000'000))
+      http.max_connections = static_cast<std::size_t>(*n);
+  }
+  auto seconds = [&](std::string_view key, std::chrono::seconds& out, std::int64_t max) {
+    if (auto* v = obj->if_contains(key)) {
+      if (auto n = r.integer(*v, child_path(path, key), 1, max)) out = std::chrono::seconds(*n);
+    }
+  };
+  seconds("headerTimeoutSeconds", http.header_timeout, 3600);
+  seconds("idleTimeoutSeconds", http.idle_timeout, 86400);
+  seconds("writeStallTimeoutSeconds", http.write_stall_timeout, 3600);
+  if (auto* v = obj->if_contains("maxJsonDepth")) {
+    if (auto n = r.integer(*v, child_path(path, "maxJsonDepth"), 16, 10'000))
+      http.max_json_depth = static_cast<std::size_t>(*n);
   }
   if (auto* v = obj->if_contains("allowedOrigins")) {
     if (auto a = r.string_array(*v, child_path(path, "allowedOrigins"))) http.allowed_origins = *a;
@@ -358,7 +394,8 @@ Config parse_config(const json::value& document, std::string source,
   Config config;
   config.source = source;
   if (auto* root = r.object(document, "")) {
-    r.check_keys(*root, "", {"mcpServers", "servers", "httpServer", "naming", "$schema", "inputs"});
+    r.check_keys(*root, "", {"mcpServers", "servers", "httpServer", "naming", "$schema", "inputs",
+                             "envPassthrough"});
     // Claude Desktop and Cursor write "mcpServers"; VS Code's mcp.json writes "servers".
     const char* servers_key = root->contains("mcpServers") ? "mcpServers" : "servers";
     servers_key_used = servers_key;
@@ -377,6 +414,17 @@ Config parse_config(const json::value& document, std::string source,
         read_middleware(r, *m, config.middleware);
     }
     if (auto* v = root->if_contains("naming")) read_naming(r, *v, config.naming);
+    // The global envPassthrough applies to every server that does not set its own.
+    if (auto* v = root->if_contains("envPassthrough")) {
+      auto global = read_env_passthrough(r, *v, "envPassthrough");
+      for (auto& s : config.servers) {
+        auto* own = root->contains(servers_key) && root->at(servers_key).is_object()
+                        ? root->at(servers_key).get_object().if_contains(s.name)
+                        : nullptr;
+        bool has_own = own && own->is_object() && own->get_object().contains("envPassthrough");
+        if (!has_own) s.env_passthrough = global;
+      }
+    }
     // Server names become tool prefixes: two that give the same prefix would collide.
     for (std::size_t i = 0; i < config.servers.size(); ++i) {
       for (std::size_t j = 0; j < i; ++j) {

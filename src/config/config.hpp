@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <optional>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -40,6 +41,13 @@ struct ServerConfig {
   std::chrono::milliseconds health_check_interval{30'000};  // ping; 0 disables
   int failure_threshold = 3;  // consecutive failed pings before the connection is dropped
 
+  // The proxy's environment variables the child inherits: nullopt = all of them (the default,
+  // as Claude Desktop does), an empty list = none, else only those named. `env` is added on top.
+  std::optional<std::vector<std::string>> env_passthrough;
+  // Expose this server's resources as "<server>+<uri>" (reversible), so that servers whose
+  // URIs clash can all be reached.
+  bool namespace_resources = false;
+
   bool operator==(const ServerConfig&) const = default;
   bool disabled = false;
   SessionMode session_mode = SessionMode::shared;
@@ -57,6 +65,13 @@ struct HttpServerConfig {
   std::size_t page_size = 0;  // 0: lists are answered in one page
   std::chrono::seconds shutdown_grace{10};  // for requests in flight on SIGTERM
   std::chrono::seconds session_idle_timeout{3600};
+  // Bounds on every downstream connection (transport/http_server.hpp).
+  std::size_t max_connections = 1024;
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds idle_timeout{120};
+  std::chrono::seconds write_stall_timeout{30};
+  // Deepest JSON nesting accepted in any message, from clients and from backends alike.
+  std::size_t max_json_depth = 64;
   // Extra values accepted in Origin / Host besides the loopback ones.
   std::vector<std::string> allowed_origins;
   std::vector<std::string> allowed_hosts;

@@ -1,6 +1,7 @@
 #include "proxy/aggregator.hpp"
 
 #include "mcp/error.hpp"
+#include "mcp/log_level.hpp"
 #include "proxy/downstream_session.hpp"
 #include "proxy/naming.hpp"
 
@@ -70,93 +71,116 @@ std::optional<std::size_t> decode_cursor(std::string_view cursor, ListKind kind)
 
 }  // namespace
 
-Aggregator::Aggregator(std::vector<std::shared_ptr<Backend>> backends, config::NamingConfig naming,
-                       std::size_t page_size)
-    : backends_(std::move(backends)), naming_(std::move(naming)), page_size_(page_size) {}
+Aggregator::Aggregator(Backends backends, config::NamingConfig naming, std::size_t page_size)
+    : backends_(std::make_shared<const Backends>(std::move(backends))),
+      naming_(std::move(naming)),
+      page_size_(page_size),
+      catalogue_(std::make_shared<const Catalogue>()) {}
 
-void Aggregator::set_backends(std::vector<std::shared_ptr<Backend>> backends,
-                              config::NamingConfig naming, std::size_t page_size) {
-  backends_ = std::move(backends);
+void Aggregator::set_backends(Backends backends, config::NamingConfig naming, std::size_t page_size) {
+  backends_ = std::make_shared<const Backends>(std::move(backends));
   naming_ = std::move(naming);
   page_size_ = page_size;
   built_generations_.clear();  // forces a rebuild
 }
 
 bool Aggregator::uses(const Backend& backend) const noexcept {
-  for (auto& b : backends_)
+  for (auto& b : *backends_)
     if (b.get() == &backend) return true;
   return false;
 }
 
 bool Aggregator::stale() const noexcept {
-  if (built_generations_.size() != backends_.size()) return true;
-  for (std::size_t i = 0; i < backends_.size(); ++i)
-    if (backends_[i]->generation() != built_generations_[i]) return true;
+  auto& backends = *backends_;
+  if (built_generations_.size() != backends.size()) return true;
+  for (std::size_t i = 0; i < backends.size(); ++i)
+    if (backends[i]->generation() != built_generations_[i]) return true;
   return false;
 }
 
 awaitable<void> Aggregator::refresh() {
   for (int round = 0; round < 5 && stale(); ++round) {
+    auto backends = backends_;  // a reload may replace the set while lists load
     std::vector<std::uint64_t> generations;
-    for (auto& b : backends_) generations.push_back(b->generation());
-    for (auto& b : backends_)
+    for (auto& b : *backends) generations.push_back(b->generation());
+    for (auto& b : *backends)
       if (b->up() && !b->lists_loaded()) co_await b->load_lists();
+    if (backends != backends_) continue;  // replaced meanwhile: build for the new set
     rebuild();
     built_generations_ = std::move(generations);
   }
 }
 
 void Aggregator::rebuild() {
-  Catalogue next;
-  // Tools and prompts are renamed; resources and templates keep their URIs.
-  for (auto [kind, routes] : {std::pair{ListKind::tools, &next.tools},
-                              std::pair{ListKind::prompts, &next.prompts}}) {
+  auto next = std::make_shared<Catalogue>();
+  const auto& backends = *backends_;
+  // Tools and prompts are renamed; resources and templates keep their URIs (or get the
+  // server's namespace prefix).
+  for (auto [kind, routes] : {std::pair{ListKind::tools, &next->tools},
+                              std::pair{ListKind::prompts, &next->prompts}}) {
     std::vector<NameRequest> requests;
-    std::vector<std::pair<Backend*, const json::object*>> items;
-    for (auto& b : backends_) {
+    std::vector<std::pair<const std::shared_ptr<Backend>*, const json::object*>> items;
+    for (auto& b : backends) {
       if (!b->up()) continue;
       for (auto& item : b->list(kind)) {
         auto* name = item.get_object().if_contains("name");
         if (!name || !name->is_string()) continue;
         requests.push_back({b->name(), name->get_string(), b->is_final_name(name->get_string())});
-        items.emplace_back(b.get(), &item.get_object());
+        items.emplace_back(&b, &item.get_object());
       }
     }
     auto named = assign_names(requests, naming_.mode, naming_.separator);
     for (auto& w : named.warnings) spdlog::warn("naming: {}", w);
-    auto& out = next.lists[static_cast<int>(kind)];
+    auto& out = next->lists[static_cast<int>(kind)];
     out.reserve(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
       json::object copy = *items[i].second;
       copy["name"] = named.names[i];
       out.push_back(std::move(copy));
-      routes->emplace(named.names[i], Route{items[i].first, std::string(requests[i].original)});
+      routes->emplace(named.names[i], Route{*items[i].first, std::string(requests[i].original)});
     }
   }
-  for (auto& b : backends_) {
+  for (auto& b : backends) {
     if (!b->up()) continue;
+    const std::string& ns = b->uri_prefix();
+    if (!ns.empty()) next->namespaces.push_back(Namespace{ns, b});
     for (auto& item : b->list(ListKind::resources)) {
-      next.lists[static_cast<int>(ListKind::resources)].push_back(item);
-      if (auto* uri = item.get_object().if_contains("uri"); uri && uri->is_string())
-        next.resources.emplace(uri->get_string(), b.get());
+      auto* uri = item.get_object().if_contains("uri");
+      if (!uri || !uri->is_string()) continue;
+      std::string own(uri->get_string());
+      std::string seen = ns + own;
+      auto [it, inserted] = next->resources.emplace(seen, Route{b, own});
+      if (!inserted) {
+        if (warned_duplicates_.emplace(seen, b->name()).second)
+          spdlog::warn("resource {} is listed by both '{}' and '{}': '{}' serves it (set "
+                       "\"namespaceResources\": true on one of them to reach both)",
+                       seen, it->second.backend->name(), b->name(), it->second.backend->name());
+        continue;
+      }
+      json::object copy = item.get_object();
+      if (!ns.empty()) copy["uri"] = seen;
+      next->lists[static_cast<int>(ListKind::resources)].push_back(std::move(copy));
     }
     for (auto& item : b->list(ListKind::templates)) {
-      next.lists[static_cast<int>(ListKind::templates)].push_back(item);
-      if (auto* t = item.get_object().if_contains("uriTemplate"); t && t->is_string()) {
-        std::string_view tpl = t->get_string();
+      json::object copy = item.get_object();
+      if (auto* t = copy.if_contains("uriTemplate"); t && t->is_string()) {
+        std::string tpl = ns + std::string(t->get_string());
         auto prefix = tpl.substr(0, tpl.find('{'));
-        if (!prefix.empty()) next.template_prefixes.emplace_back(prefix, b.get());
+        if (!prefix.empty()) next->templates.push_back(TemplateRoute{prefix, b});
+        if (!ns.empty()) *t = tpl;
       }
+      next->lists[static_cast<int>(ListKind::templates)].push_back(std::move(copy));
     }
   }
-  std::stable_sort(next.template_prefixes.begin(), next.template_prefixes.end(),
-                   [](auto& a, auto& b) { return a.first.size() > b.first.size(); });
+  std::stable_sort(next->templates.begin(), next->templates.end(),
+                   [](auto& a, auto& b) { return a.prefix.size() > b.prefix.size(); });
   catalogue_ = std::move(next);
 }
 
 awaitable<json::value> Aggregator::list(ListKind kind, const json::object& params) {
   co_await refresh();
-  const auto& all = catalogue_.lists[static_cast<int>(kind)];
+  auto catalogue = catalogue_;
+  const auto& all = catalogue->lists[static_cast<int>(kind)];
   json::object result;
   if (page_size_ == 0) {
     if (params.contains("cursor"))
@@ -181,61 +205,127 @@ awaitable<json::value> Aggregator::list(ListKind kind, const json::object& param
 }
 
 const Aggregator::Route* Aggregator::tool_route(const std::string& name) const {
-  auto it = catalogue_.tools.find(name);
-  return it == catalogue_.tools.end() ? nullptr : &it->second;
+  auto it = catalogue_->tools.find(name);
+  return it == catalogue_->tools.end() ? nullptr : &it->second;
 }
 
 const Aggregator::Route* Aggregator::prompt_route(const std::string& name) const {
-  auto it = catalogue_.prompts.find(name);
-  return it == catalogue_.prompts.end() ? nullptr : &it->second;
+  auto it = catalogue_->prompts.find(name);
+  return it == catalogue_->prompts.end() ? nullptr : &it->second;
 }
+
+std::string Aggregator::client_uri(const Backend& backend, std::string_view uri) const {
+  return backend.uri_prefix() + std::string(uri);
+}
+
+namespace {
+
+// Namespaced servers: URIs inside a result (resource links, embedded resources, read
+// contents) get the server's prefix, so the client can read them back through the proxy.
+void namespace_uris(json::value& v, const std::string& prefix, int depth = 0) {
+  if (prefix.empty() || depth > 64) return;
+  if (auto* arr = v.if_array()) {
+    for (auto& item : *arr) namespace_uris(item, prefix, depth + 1);
+    return;
+  }
+  auto* obj = v.if_object();
+  if (!obj) return;
+  if (auto* type = obj->if_contains("type"); type && type->is_string() && type->get_string() == "resource_link") {
+    if (auto* uri = obj->if_contains("uri"); uri && uri->is_string()) *uri = prefix + std::string(uri->get_string());
+  }
+  for (auto key : {"content", "contents", "messages", "resource"}) {
+    if (auto* child = obj->if_contains(key)) {
+      if (std::string_view(key) == "resource" || std::string_view(key) == "contents") {
+        auto mark = [&](json::value& r) {
+          if (auto* ro = r.if_object())
+            if (auto* uri = ro->if_contains("uri"); uri && uri->is_string())
+              *uri = prefix + std::string(uri->get_string());
+        };
+        if (auto* list = child->if_array()) for (auto& r : *list) mark(r);
+        else mark(*child);
+      } else {
+        namespace_uris(*child, prefix, depth + 1);
+      }
+    }
+  }
+}
+
+}  // namespace
 
 awaitable<json::value> Aggregator::call_tool(json::object params, RequestContext& ctx) {
   co_await refresh();
+  auto catalogue = catalogue_;
   auto name = string_param(params, "name", "tools/call");
-  auto* route = tool_route(name);
-  if (!route) throw McpError(ec::kInvalidParams, fmt::format("Unknown tool: {}", name));
-  params["name"] = route->original;
-  Backend* backend = route->backend;
+  auto it = catalogue->tools.find(name);
+  if (it == catalogue->tools.end()) throw McpError(ec::kInvalidParams, fmt::format("Unknown tool: {}", name));
+  params["name"] = it->second.original;
+  auto backend = it->second.backend;
   json::value result = co_await backend->request("tools/call", std::move(params), &ctx);
-  remember_task(result, backend);
+  // A task-augmented call: the task belongs to this client.
+  if (auto* r = result.if_object(); r && ctx.session) {
+    if (auto* task = r->if_contains("task"); task && task->is_object()) {
+      if (auto* id = task->get_object().if_contains("taskId"); id && id->is_string())
+        backend->remember_task(std::string(id->get_string()), ctx.session->id());
+    }
+  }
+  namespace_uris(result, backend->uri_prefix());
   co_return result;
 }
 
 awaitable<json::value> Aggregator::get_prompt(json::object params, RequestContext& ctx) {
   co_await refresh();
+  auto catalogue = catalogue_;
   auto name = string_param(params, "name", "prompts/get");
-  auto* route = prompt_route(name);
-  if (!route) throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", name));
-  params["name"] = route->original;
-  co_return co_await route->backend->request("prompts/get", std::move(params), &ctx);
+  auto it = catalogue->prompts.find(name);
+  if (it == catalogue->prompts.end()) throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", name));
+  params["name"] = it->second.original;
+  auto backend = it->second.backend;
+  json::value result = co_await backend->request("prompts/get", std::move(params), &ctx);
+  namespace_uris(result, backend->uri_prefix());
+  co_return result;
 }
 
-std::vector<Backend*> Aggregator::resource_candidates(std::string_view uri) const {
-  if (auto it = catalogue_.resources.find(std::string(uri)); it != catalogue_.resources.end())
-    return {it->second};
-  for (auto& [prefix, owner] : catalogue_.template_prefixes)
-    if (uri.starts_with(prefix)) return {owner};
-  // Not listed anywhere (e.g. a resource_link): ask each backend that serves resources.
-  std::vector<Backend*> all;
-  for (auto& b : backends_)
-    if (b->up() && b->has_capability("resources")) all.push_back(b.get());
+std::vector<Aggregator::UriRoute> Aggregator::resolve_uri(const Catalogue& catalogue,
+                                                          const Backends& backends,
+                                                          std::string_view uri) const {
+  for (auto& ns : catalogue.namespaces)
+    if (uri.starts_with(ns.prefix)) return {UriRoute{ns.backend, std::string(uri.substr(ns.prefix.size()))}};
+  if (auto it = catalogue.resources.find(std::string(uri)); it != catalogue.resources.end())
+    return {UriRoute{it->second.backend, it->second.original}};
+  for (auto& t : catalogue.templates)
+    if (uri.starts_with(t.prefix) && t.backend->uri_prefix().empty())
+      return {UriRoute{t.backend, std::string(uri)}};
+  // Not listed anywhere (e.g. a resource_link): ask each backend that serves resources under
+  // its own URIs.
+  std::vector<UriRoute> all;
+  for (auto& b : backends)
+    if (b->up() && b->has_capability("resources") && b->uri_prefix().empty())
+      all.push_back(UriRoute{b, std::string(uri)});
   return all;
 }
 
 awaitable<json::value> Aggregator::route_by_uri(std::string_view method, json::object params,
                                                std::string_view uri, RequestContext& ctx,
-                                               Backend** chosen) {
-  auto candidates = resource_candidates(uri);
+                                               UriRoute* chosen) {
+  auto catalogue = catalogue_;
+  auto backends = backends_;
+  auto candidates = resolve_uri(*catalogue, *backends, uri);
   if (candidates.empty()) {
     throw McpError(ec::kResourceNotFound, fmt::format("Resource not found: {}", uri),
                    json::object{{"uri", uri}});
   }
   std::optional<McpError> last;
-  for (auto* b : candidates) {
+  for (auto& c : candidates) {
+    json::object attempt = params;
+    if (method == "completion/complete") {
+      if (auto* ref = attempt.if_contains("ref"); ref && ref->is_object()) ref->get_object()["uri"] = c.uri;
+    } else {
+      attempt["uri"] = c.uri;
+    }
     try {
-      json::value result = co_await b->request(method, params, &ctx);
-      if (chosen) *chosen = b;
+      json::value result = co_await c.backend->request(method, std::move(attempt), &ctx);
+      if (chosen) *chosen = c;
+      if (method == "resources/read") namespace_uris(result, c.backend->uri_prefix());
       co_return result;
     } catch (const McpError& e) {
       // Only "not mine" moves on to the next candidate; any other error is the answer.
@@ -258,18 +348,36 @@ awaitable<json::value> Aggregator::subscribe(std::string_view method, json::obje
                                              RequestContext& ctx) {
   co_await refresh();
   auto uri = string_param(params, "uri", method);
+  if (uri.empty()) throw McpError(ec::kInvalidParams, fmt::format("Invalid params: {} needs a non-empty \"uri\"", method));
+  if (!ctx.session) throw McpError(ec::kInvalidRequest, "Invalid Request: subscriptions need a session");
+  auto& subscriptions = ctx.session->subscriptions;
   // The proxy keeps its own table: updates go only to the sessions that subscribed, and a
-  // shared upstream subscription ends only when its last subscriber leaves.
+  // shared upstream subscription starts with its first subscriber and ends with its last.
   if (method == "resources/unsubscribe") {
-    bool was_subscribed = ctx.session && ctx.session->subscriptions.erase(uri) > 0;
-    auto candidates = resource_candidates(uri);
-    if (was_subscribed && candidates.size() == 1 && candidates.front()->remove_subscriber(uri) > 0)
-      co_return json::object{};  // others still subscribed: keep the upstream subscription
-    co_return co_await route_by_uri(method, std::move(params), uri, ctx);
+    auto it = subscriptions.find(uri);
+    if (it == subscriptions.end()) co_return json::object{};  // not this client's: nothing to end
+    auto backend = it->second.backend.lock();
+    std::string own = it->second.backend_uri;
+    subscriptions.erase(it);
+    if (!backend || backend->remove_subscriber(own) > 0) co_return json::object{};
+    params["uri"] = own;
+    co_return co_await backend->request(method, std::move(params), &ctx);
   }
-  Backend* owner = nullptr;
+  if (subscriptions.contains(uri)) co_return json::object{};  // already subscribed
+  auto catalogue = catalogue_;
+  auto candidates = resolve_uri(*catalogue, *backends_, uri);
+  // Someone else already holds the upstream subscription: share it.
+  if (candidates.size() == 1 && candidates.front().backend->subscribers(candidates.front().uri) > 0) {
+    auto& c = candidates.front();
+    c.backend->add_subscriber(c.uri);
+    subscriptions[uri] = DownstreamSession::Subscription{c.backend, c.uri};
+    co_return json::object{};
+  }
+  UriRoute owner;
   json::value result = co_await route_by_uri(method, std::move(params), uri, ctx, &owner);
-  if (ctx.session && ctx.session->subscriptions.insert(uri).second && owner) owner->add_subscriber(uri);
+  if (owner.backend && !ctx.session->closed() &&
+      subscriptions.emplace(uri, DownstreamSession::Subscription{owner.backend, owner.uri}).second)
+    owner.backend->add_subscriber(owner.uri);
   co_return result;
 }
 
@@ -281,11 +389,13 @@ awaitable<json::value> Aggregator::complete(json::object params, RequestContext&
   auto& r = ref->get_object();
   auto type = string_param(r, "type", "completion/complete ref");
   if (type == "ref/prompt") {
+    auto catalogue = catalogue_;
     auto name = string_param(r, "name", "completion/complete ref");
-    auto* route = prompt_route(name);
-    if (!route) throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", name));
-    params["ref"].get_object()["name"] = route->original;
-    co_return co_await route->backend->request("completion/complete", std::move(params), &ctx);
+    auto it = catalogue->prompts.find(name);
+    if (it == catalogue->prompts.end()) throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", name));
+    params["ref"].get_object()["name"] = it->second.original;
+    auto backend = it->second.backend;
+    co_return co_await backend->request("completion/complete", std::move(params), &ctx);
   }
   if (type == "ref/resource") {
     auto uri = string_param(r, "uri", "completion/complete ref");
@@ -295,11 +405,23 @@ awaitable<json::value> Aggregator::complete(json::object params, RequestContext&
 }
 
 awaitable<json::value> Aggregator::set_log_level(json::object params, RequestContext& ctx) {
-  string_param(params, "level", "logging/setLevel");
-  for (auto& b : backends_) {
+  auto level = string_param(params, "level", "logging/setLevel");
+  if (mcp::log_level_rank(level) < 0)
+    throw McpError(ec::kInvalidParams, fmt::format("Invalid params: unknown log level \"{}\"", level));
+  if (ctx.session) ctx.session->log_level = level;
+  auto backends = backends_;
+  for (auto& b : *backends) {
     if (!b->up() || !b->has_capability("logging")) continue;
+    json::object upstream = params;
+    if (!b->per_client()) {
+      // Shared: upstream gets the most verbose level any session wants; this session's own
+      // level filters what it receives (Relay).
+      auto wanted = ctx.session ? b->set_session_log_level(ctx.session->id(), level) : level;
+      if (wanted.empty()) continue;  // unchanged upstream
+      upstream["level"] = wanted;
+    }
     try {
-      co_await b->request("logging/setLevel", params, &ctx);
+      co_await b->request("logging/setLevel", std::move(upstream), &ctx);
     } catch (const McpError& e) {
       spdlog::warn("[{}] logging/setLevel failed: {}", b->name(), e.what());
     }
@@ -307,47 +429,49 @@ awaitable<json::value> Aggregator::set_log_level(json::object params, RequestCon
   co_return json::object{};
 }
 
-void Aggregator::remember_task(const json::value& result, Backend* backend) {
-  if (!result.is_object()) return;
-  auto* task = result.get_object().if_contains("task");
-  if (!task || !task->is_object()) return;
-  if (auto* id = task->get_object().if_contains("taskId"); id && id->is_string()) {
-    if (tasks_.size() > 10'000) tasks_.clear();  // bounded; old tasks are long finished
-    tasks_[std::string(id->get_string())] = backend;
-  }
-}
-
 awaitable<json::value> Aggregator::task_request(std::string_view method, json::object params,
                                                 RequestContext& ctx) {
+  const std::string session_id = ctx.session ? ctx.session->id() : std::string();
+  auto backends = backends_;
   if (method == "tasks/list") {
-    // Merged over every backend that offers tasks; one page.
+    // Merged over every backend that offers tasks, keeping only this client's own; one page.
     json::array all;
-    for (auto& b : backends_) {
+    for (auto& b : *backends) {
       if (!b->up() || !b->has_capability("tasks")) continue;
+      json::value r;
       try {
-        json::value r = co_await b->request(method, params, &ctx);
-        if (auto* t = r.get_object().if_contains("tasks"); t && t->is_array()) {
-          for (auto& task : t->get_array()) {
-            if (auto* id = task.get_object().if_contains("taskId"); id && id->is_string())
-              tasks_[std::string(id->get_string())] = b.get();
-            all.push_back(task);
-          }
-        }
+        r = co_await b->request(method, params, &ctx);
       } catch (const McpError& e) {
         spdlog::warn("[{}] tasks/list failed: {}", b->name(), e.what());
+        continue;
+      }
+      auto* obj = r.if_object();
+      auto* tasks = obj ? obj->if_contains("tasks") : nullptr;
+      if (!tasks || !tasks->is_array()) {
+        spdlog::warn("[{}] answered tasks/list without a \"tasks\" array: ignored", b->name());
+        continue;
+      }
+      for (auto& task : tasks->get_array()) {
+        auto* t = task.if_object();
+        auto* id = t ? t->if_contains("taskId") : nullptr;
+        if (!id || !id->is_string()) continue;
+        if (b->task_owner(id->get_string()) == session_id) all.push_back(task);
       }
     }
     co_return json::object{{"tasks", std::move(all)}};
   }
   auto id = string_param(params, "taskId", method);
-  auto it = tasks_.find(id);
-  if (it == tasks_.end()) throw McpError(ec::kInvalidParams, fmt::format("Unknown task: {}", id));
-  co_return co_await it->second->request(method, std::move(params), &ctx);
+  for (auto& b : *backends) {
+    if (!session_id.empty() && b->task_owner(id) == session_id)
+      co_return co_await b->request(method, std::move(params), &ctx);
+  }
+  // Never created by this client (or by anyone): the same answer either way.
+  throw McpError(ec::kInvalidParams, fmt::format("Unknown task: {}", id));
 }
 
 void Aggregator::notify_backends(std::string_view method, const json::object& params,
                                  bool per_client_only) {
-  for (auto& b : backends_)
+  for (auto& b : *backends_)
     if (!per_client_only || b->per_client()) b->notify(method, params);
 }
 
@@ -355,7 +479,7 @@ json::object Aggregator::server_capabilities() const {
   json::object caps;
   caps["tools"] = json::object{{"listChanged", true}};
   bool prompts = false, resources = false, subscribe = false, logging = false, completions = false;
-  for (auto& b : backends_) {
+  for (auto& b : *backends_) {
     if (!b->up()) continue;
     prompts |= b->has_capability("prompts");
     logging |= b->has_capability("logging");
@@ -370,7 +494,7 @@ json::object Aggregator::server_capabilities() const {
   if (resources) caps["resources"] = json::object{{"subscribe", subscribe}, {"listChanged", true}};
   if (logging) caps["logging"] = json::object{};
   if (completions) caps["completions"] = json::object{};
-  for (auto& b : backends_) {
+  for (auto& b : *backends_) {
     if (!b->up()) continue;
     if (auto* t = b->capabilities().if_contains("tasks"); t && t->is_object()) {
       caps["tasks"] = *t;  // passed through: tasks are routed by id to the backend that runs them
@@ -382,7 +506,7 @@ json::object Aggregator::server_capabilities() const {
 
 std::string Aggregator::instructions() const {
   std::string out;
-  for (auto& b : backends_) {
+  for (auto& b : *backends_) {
     if (!b->up() || b->instructions().empty()) continue;
     if (!out.empty()) out += "\n\n";
     out += fmt::format("## {}\n{}", b->name(), b->instructions());

@@ -4,6 +4,19 @@
 // or URI, with the backend's original name put back. The catalogue is rebuilt only when a
 // backend's contribution changed (it came up, went down, or sent list_changed), so a list
 // request is served from memory.
+//
+// Lifetimes: the set of backends and the catalogue are immutable snapshots held by shared_ptr;
+// a request takes the snapshot once and keeps it across its awaits, so a hot reload or a
+// rebuild meanwhile never frees what it uses (routes hold the backend itself, not a pointer).
+//
+// Isolation (shared mode, one upstream session for every client): tasks are owned by the
+// session that created them (others get "Unknown task", as for an id that never existed);
+// resources/(un)subscribe are counted per session and URI, so one client can neither end nor
+// receive another's subscription; logging/setLevel is kept per session (see Backend).
+//
+// Two backends that list the same resource URI: the first in config order serves it (logged
+// once, naming both). A server with "namespaceResources" gets its URIs behind a reversible
+// prefix ("<server>+<uri>"), which avoids the clash.
 
 #include "config/config.hpp"
 #include "proxy/backend.hpp"
@@ -15,6 +28,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,14 +37,15 @@ namespace mcproxy::proxy {
 
 class Aggregator {
  public:
-  // page_size 0 answers every list in one page.
-  Aggregator(std::vector<std::shared_ptr<Backend>> backends, config::NamingConfig naming,
-             std::size_t page_size = 0);
+  using Backends = std::vector<std::shared_ptr<Backend>>;
 
-  const std::vector<std::shared_ptr<Backend>>& backends() const noexcept { return backends_; }
+  // page_size 0 answers every list in one page.
+  Aggregator(Backends backends, config::NamingConfig naming, std::size_t page_size = 0);
+
+  // A snapshot of the backends (shared_ptr copies: valid however long the caller keeps it).
+  std::shared_ptr<const Backends> backends() const noexcept { return backends_; }
   // Hot reload: a new set of backends (kept instances and new ones); the catalogue is rebuilt.
-  void set_backends(std::vector<std::shared_ptr<Backend>> backends, config::NamingConfig naming,
-                    std::size_t page_size);
+  void set_backends(Backends backends, config::NamingConfig naming, std::size_t page_size);
   bool uses(const Backend& backend) const noexcept;
 
   // Rebuilds the catalogue if a backend's contribution changed since the last build.
@@ -46,7 +61,8 @@ class Aggregator {
                                                 RequestContext& ctx);
   boost::asio::awaitable<json::value> complete(json::object params, RequestContext& ctx);
   boost::asio::awaitable<json::value> set_log_level(json::object params, RequestContext& ctx);
-  // tasks/get, tasks/result, tasks/cancel (routed by task id) and tasks/list (merged).
+  // tasks/get, tasks/result, tasks/cancel (routed by task id, owner checked) and tasks/list
+  // (merged, only the caller's own tasks).
   boost::asio::awaitable<json::value> task_request(std::string_view method, json::object params,
                                                    RequestContext& ctx);
   // Notifications a client sends that backends must hear (e.g. roots/list_changed).
@@ -56,36 +72,55 @@ class Aggregator {
   json::object server_capabilities() const;
   std::string instructions() const;
 
-  // Where a final name leads; for tests and `mcproxy list`.
+  // Where a final name leads; for middleware (which server a name comes from), tests and
+  // `mcproxy list`. The pointer is valid until the caller's next co_await.
   struct Route {
-    Backend* backend;
+    std::shared_ptr<Backend> backend;
     std::string original;
   };
   const Route* tool_route(const std::string& name) const;
   const Route* prompt_route(const std::string& name) const;
 
+  // The URI a client sees for a backend's own URI (namespaced or not).
+  std::string client_uri(const Backend& backend, std::string_view uri) const;
+
  private:
+  struct TemplateRoute {
+    std::string prefix;  // literal part of the template, as the client sees it
+    std::shared_ptr<Backend> backend;
+  };
+  struct Namespace {
+    std::string prefix;  // "server+"
+    std::shared_ptr<Backend> backend;
+  };
   struct Catalogue {
     std::array<json::array, 4> lists;
     std::unordered_map<std::string, Route> tools;
     std::unordered_map<std::string, Route> prompts;
-    std::unordered_map<std::string, Backend*> resources;               // exact URI -> owner
-    std::vector<std::pair<std::string, Backend*>> template_prefixes;   // literal prefix -> owner
+    std::unordered_map<std::string, Route> resources;  // URI seen by clients -> owner, own URI
+    std::vector<TemplateRoute> templates;              // longest prefix first
+    std::vector<Namespace> namespaces;
   };
+  // Where a URI leads, in the order to try: the backend and the URI it knows.
+  struct UriRoute {
+    std::shared_ptr<Backend> backend;
+    std::string uri;
+  };
+
   bool stale() const noexcept;
   void rebuild();
-  std::vector<Backend*> resource_candidates(std::string_view uri) const;
+  std::vector<UriRoute> resolve_uri(const Catalogue& catalogue, const Backends& backends,
+                                    std::string_view uri) const;
   boost::asio::awaitable<json::value> route_by_uri(std::string_view method, json::object params,
                                                    std::string_view uri, RequestContext& ctx,
-                                                   Backend** chosen = nullptr);
-  void remember_task(const json::value& result, Backend* backend);
+                                                   UriRoute* chosen = nullptr);
 
-  std::vector<std::shared_ptr<Backend>> backends_;
+  std::shared_ptr<const Backends> backends_;
   config::NamingConfig naming_;
   std::size_t page_size_;
-  Catalogue catalogue_;
+  std::shared_ptr<const Catalogue> catalogue_;
   std::vector<std::uint64_t> built_generations_;  // per backend, at the last rebuild
-  std::unordered_map<std::string, Backend*> tasks_;  // task id -> backend that runs it
+  std::set<std::pair<std::string, std::string>> warned_duplicates_;  // (uri, second server)
 };
 
 }  // namespace mcproxy::proxy

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <array>
+#include <deque>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -54,6 +55,8 @@ class Backend : public std::enable_shared_from_this<Backend> {
 
   const std::string& name() const noexcept { return config_.name; }
   const config::ServerConfig& config() const noexcept { return config_; }
+  // "<server>+" when its resources are namespaced (namespaceResources), else empty.
+  const std::string& uri_prefix() const noexcept { return uri_prefix_; }
   BackendState state() const noexcept { return state_; }
   bool up() const noexcept { return state_ == BackendState::up; }
 
@@ -92,6 +95,23 @@ class Backend : public std::enable_shared_from_this<Backend> {
   // unsubscribed upstream only when the last session leaves. Return the new count.
   int add_subscriber(const std::string& uri) { return ++subscribers_[uri]; }
   int remove_subscriber(const std::string& uri);
+  int subscribers(const std::string& uri) const;
+  // A session ended (or unsubscribed) without a request to answer: drops its share of the
+  // subscription and unsubscribes upstream when it was the last one.
+  void release_subscription(const std::string& uri);
+
+  // Tasks created through this backend and the session that owns each: a client never sees or
+  // touches another client's task. Bounded (the oldest are forgotten first).
+  void remember_task(std::string task_id, std::string session_id);
+  // The owning session's id; empty when the task is unknown.
+  std::string task_owner(std::string_view task_id) const;
+
+  // logging/setLevel per session (shared mode): upstream gets the most verbose level a session
+  // still wants; each session then receives only what it asked for. Returns the level to send
+  // upstream now, or empty when it did not change.
+  std::string set_session_log_level(const std::string& session_id, std::string level);
+  void forget_session(const std::string& session_id);
+  const std::string& upstream_log_level() const noexcept { return upstream_log_level_; }
   // A name a middleware of this backend chose on purpose (rename): exposed without prefix.
   bool is_final_name(std::string_view name) const;
 
@@ -128,6 +148,15 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::uint64_t generation_ = 0;
   std::vector<RequestContext*> in_flight_;
   std::unordered_map<std::string, int> subscribers_;
+  std::string uri_prefix_;
+  std::unordered_map<std::string, std::string> task_owners_;  // task id -> session id
+  std::deque<std::string> task_order_;                         // oldest first, for the bound
+  std::unordered_map<std::string, std::string> log_levels_;    // session id -> level
+  std::string upstream_log_level_;                             // last sent upstream
+  // After a reconnect: re-subscribe, restore the log level (the new upstream session has none).
+  boost::asio::awaitable<void> restore_session_state();
+  // A request nobody waits for (releasing a subscription, relaxing the log level).
+  void spawn_request(std::string method, json::object params);
   // Resilience: each connection gets an epoch, so callbacks of an old one are ignored.
   std::uint64_t epoch_ = 0;
   bool stopping_ = false;

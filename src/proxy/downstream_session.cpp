@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include <fmt/format.h>
@@ -77,23 +79,30 @@ void DownstreamSession::send_unsolicited(const json::object& message) {
     direct_stream->send(message);
     return;
   }
-  backlog_.push_back(Event{next_event_id(), json::serialize(message)});
+  backlog_.push_back(Event{next_event_id(), std::make_shared<const std::string>(json::serialize(message))});
   if (backlog_.size() > kMaxBacklog) backlog_.pop_front();
   standalone_signal_.cancel();
 }
 
-std::vector<const DownstreamSession::Event*> DownstreamSession::events_after(std::uint64_t after_id) const {
-  std::vector<const Event*> out;
-  for (auto& e : backlog_)
-    if (e.id > after_id) out.push_back(&e);
-  return out;
+std::optional<DownstreamSession::Event> DownstreamSession::event_after(std::uint64_t after_id) const {
+  // Ids increase along the backlog.
+  auto it = std::upper_bound(backlog_.begin(), backlog_.end(), after_id,
+                             [](std::uint64_t id, const Event& e) { return id < e.id; });
+  if (it == backlog_.end()) return std::nullopt;
+  return *it;
 }
 
-bool DownstreamSession::subscribed_to(std::string_view uri) const {
-  if (subscriptions.contains(std::string(uri))) return true;
-  // The spec allows updates for sub-resources of a subscribed URI.
-  for (auto& s : subscriptions)
-    if (uri.starts_with(s)) return true;
+bool DownstreamSession::subscribed_to(const Backend& backend, std::string_view uri) const {
+  for (auto& [seen, sub] : subscriptions) {
+    if (sub.backend.lock().get() != &backend) continue;
+    std::string_view s = sub.backend_uri;
+    if (uri == s) return true;
+    // The spec allows updates for sub-resources of a subscribed URI: only below a separator,
+    // so "file:///a" does not cover "file:///ab".
+    if (!s.empty() && uri.size() > s.size() && uri.starts_with(s) &&
+        (s.back() == '/' || uri[s.size()] == '/' || uri[s.size()] == '#' || uri[s.size()] == '?'))
+      return true;
+  }
   return false;
 }
 

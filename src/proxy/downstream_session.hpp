@@ -18,13 +18,16 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace mcproxy::proxy {
 
 class Aggregator;
+class Backend;
 
 class DownstreamSession {
  public:
@@ -71,10 +74,11 @@ class DownstreamSession {
   void send_unsolicited(const boost::json::object& message);
   struct Event {
     std::uint64_t id;
-    std::string data;  // serialized JSON-RPC message
+    std::shared_ptr<const std::string> data;  // serialized JSON-RPC message
   };
-  // Events after `after_id` still kept (bounded backlog, for the GET stream and its resumption).
-  std::vector<const Event*> events_after(std::uint64_t after_id) const;
+  // The oldest event after `after_id` still kept (bounded backlog, for the GET stream and its
+  // resumption), as a copy: a writer holds it across its write while new events evict old ones.
+  std::optional<Event> event_after(std::uint64_t after_id) const;
   std::uint64_t delivered_upto = 0;  // highest event id written to a standalone stream
   std::uint64_t next_event_id() noexcept { return ++event_counter_; }
   // The GET stream (or stdout) waits on this for new events; cancelled when one is queued.
@@ -83,9 +87,22 @@ class DownstreamSession {
   // When set (stdio), unsolicited messages go straight to it instead of the backlog.
   ClientStream* direct_stream = nullptr;
 
-  // --- subscriptions (resources/subscribe) ---
-  std::unordered_set<std::string> subscriptions;
-  bool subscribed_to(std::string_view uri) const;
+  // --- subscriptions (resources/subscribe), by the URI the client used ---
+  struct Subscription {
+    std::weak_ptr<Backend> backend;  // which backend holds the upstream subscription
+    std::string backend_uri;         // the URI it knows (without a namespace prefix)
+  };
+  std::unordered_map<std::string, Subscription> subscriptions;
+  // Whether an update of `uri` from `backend` is for this session: a subscription to that URI,
+  // or to a resource it is a sub-resource of ("file:///dir/" covers "file:///dir/a.txt").
+  bool subscribed_to(const Backend& backend, std::string_view uri) const;
+
+  // logging/setLevel of this client; empty until it sets one (then it gets that and above).
+  std::string log_level;
+  // Per-client backends of this session (also while they start, so that ending the session
+  // stops them whatever their state).
+  std::vector<std::shared_ptr<Backend>> own_backends;
+  bool initializing = false;  // initialize is being handled (a second one is refused)
 
  private:
   boost::asio::any_io_executor executor_;

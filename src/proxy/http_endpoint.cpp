@@ -3,10 +3,12 @@
 #include "mcp/jsonrpc.hpp"
 #include "mcp/protocol.hpp"
 #include "proxy/http_replies.hpp"
+#include "proxy/post_stream.hpp"
 #include "transport/disconnect_watch.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -31,6 +33,7 @@ using transport::HttpRequest;
 using transport::DisconnectWatch;
 using transport::HttpResponse;
 namespace ec = mcp::error_code;
+using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -59,89 +62,6 @@ bool is_loopback_name(std::string_view host) {
 
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-
-// The response channel of one POST. Starts as "nothing sent yet"; the first related message
-// turns it into an SSE stream (if the client accepts one), and the final response then ends
-// that stream; otherwise the response is plain JSON. Writes are queued so messages from
-// different coroutines never interleave on the socket.
-class PostStream final : public ClientStream {
- public:
-  PostStream(HttpExchange& exchange, DownstreamSession& session, bool sse_allowed)
-      : exchange_(exchange),
-        session_(session),
-        sse_allowed_(sse_allowed),
-        idle_(exchange.executor(), std::chrono::steady_clock::time_point::max()) {}
-
-  bool send(const json::object& message) override {
-    if (!sse_allowed_ || failed_ || finished_) return false;
-    enqueue(json::serialize(message));
-    return true;
-  }
-
-  // Writes the final response: as the stream's last event if one was started, else as JSON.
-  awaitable<void> finish(std::string payload, bool json_ok) {
-    finished_ = true;
-    if (!started_ && !writing_ && json_ok) {
-      HttpResponse res(http::status::ok, 11);
-      res.set(http::field::content_type, "application/json");
-      res.body() = std::move(payload);
-      co_await exchange_.respond(std::move(res));
-      co_return;
-    }
-    enqueue(std::move(payload));
-    while (writing_) co_await idle_.async_wait(kTuple);
-    if (!failed_) co_await exchange_.end_event_stream();
-  }
-
-  bool failed() const noexcept { return failed_; }
-
- private:
-  void enqueue(std::string payload) {
-    queue_.push_back(transport::format_sse_event(payload, std::to_string(session_.next_event_id()),
-                                                 "message"));
-    queued_bytes_ += queue_.back().size();
-    if (queued_bytes_ > kMaxQueuedBytesPerStream && !failed_) {
-      spdlog::warn("session {}: the client does not read its response stream ({} bytes queued): "
-                   "giving the stream up",
-                   session_.label(), queued_bytes_);
-      failed_ = true;
-    }
-    if (writing_) return;
-    writing_ = true;
-    asio::co_spawn(exchange_.executor(), drain(), [](std::exception_ptr) {});
-  }
-
-  awaitable<void> drain() {
-    if (!started_) {
-      started_ = true;
-      HttpResponse headers(http::status::ok, 11);
-      co_await exchange_.start_event_stream(std::move(headers));
-    }
-    while (!queue_.empty() && !failed_) {
-      std::string event = std::move(queue_.front());
-      queue_.pop_front();
-      queued_bytes_ -= event.size();
-      bool sent = co_await exchange_.send_event(event);
-      if (!sent) failed_ = true;
-    }
-    queue_.clear();
-    queued_bytes_ = 0;
-    writing_ = false;
-    idle_.cancel();
-  }
-
-  HttpExchange& exchange_;
-  DownstreamSession& session_;
-  bool sse_allowed_;
-  bool started_ = false;
-  bool writing_ = false;
-  bool failed_ = false;
-  bool finished_ = false;
-  std::deque<std::string> queue_;
-  std::size_t queued_bytes_ = 0;
-  asio::steady_timer idle_;
-};
-
 
 // Methods answered from memory need no disconnect watch.
 bool may_take_long(std::string_view method) {
@@ -354,42 +274,54 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
     co_return;
   }
 
-  PostStream stream(exchange, *session, sse_ok && !has_initialize);
-  std::vector<json::object> responses = std::move(immediate_errors);
-  std::optional<DisconnectWatch> watch;
-  if (!batch && may_take_long(messages.front().method())) {
-    watch.emplace(exchange, [session, id = messages.front().id()] { session->cancel(id); });
-  }
-  for (auto& message : messages) {
-    if (auto reply = co_await server_.handle(session, std::move(message), &stream))
-      responses.push_back(std::move(*reply));
-  }
-  if (watch) watch->stop();
-  if (has_initialize && !session->initialize_seen) {
-    // initialize failed (e.g. bad params): do not keep a half-made session.
-    sessions_.end(session->id(), "initialize failed");
-  }
-  if (watch && watch->gone()) {
-    exchange.close_after();
-    co_return;  // nobody to answer
-  }
-  if (has_initialize && session->initialize_seen) {
+  if (has_initialize) {
+    // Nothing streams during initialize: it is answered as JSON, with the new session's id.
+    auto reply = co_await server_.handle(session, std::move(messages.front()), nullptr);
+    if (!session->initialize_seen) {
+      // initialize failed (e.g. bad params): do not keep a half-made session.
+      sessions_.end(session->id(), "initialize failed");
+    }
     HttpResponse res(http::status::ok, 11);
     res.set(http::field::content_type, "application/json");
-    res.set("Mcp-Session-Id", session->id());
-    res.body() = json::serialize(responses.front());
+    if (session->initialize_seen) res.set("Mcp-Session-Id", session->id());
+    res.body() = json::serialize(reply ? *reply : mcp::make_error(nullptr, ec::kInternalError, "no response"));
     co_await exchange.respond(std::move(res));
     co_return;
   }
-  std::string payload;
-  if (batch) {
-    json::array arr;
-    for (auto& r : responses) arr.push_back(std::move(r));
-    payload = json::serialize(arr);
-  } else {
-    payload = json::serialize(responses.front());
+
+  // One id to cancel when the client goes away (a batch is not watched: it answers as a whole).
+  json::value watched_id;
+  if (!batch && may_take_long(messages.front().method())) watched_id = messages.front().id();
+  PostStream stream(exchange, *session, sse_ok, [session, watched_id] {
+    if (!watched_id.is_null()) session->cancel(watched_id);
+  });
+  std::optional<DisconnectWatch> watch;
+  if (!watched_id.is_null()) {
+    watch.emplace(exchange, [session, watched_id, &stream] {
+      stream.abandon();
+      session->cancel(watched_id);
+    });
   }
-  co_await stream.finish(std::move(payload), json_ok);
+  // The request's processing and the stream's writer run side by side; this handler (and so
+  // the exchange and its socket) ends only when both have.
+  auto process = [&]() -> awaitable<void> {
+    std::vector<json::object> responses = std::move(immediate_errors);
+    for (auto& message : messages) {
+      auto reply = co_await server_.handle(session, std::move(message), &stream);
+      if (reply) responses.push_back(std::move(*reply));
+    }
+    if (watch) watch->stop();
+    if (stream.abandoned()) co_return;  // nobody to answer
+    if (batch) {
+      json::array arr;
+      for (auto& r : responses) arr.push_back(std::move(r));
+      stream.finish(json::serialize(arr), json_ok);
+    } else {
+      stream.finish(json::serialize(responses.front()), json_ok);
+    }
+  };
+  co_await (process() && stream.write_loop());
+  if (stream.abandoned()) exchange.close_after();
 }
 
 awaitable<void> HttpEndpoint::handle_get(HttpRequest& request, HttpExchange& exchange) {
@@ -434,14 +366,14 @@ awaitable<void> HttpEndpoint::handle_get(HttpRequest& request, HttpExchange& exc
   DisconnectWatch watch(exchange, [session] { session->standalone_signal().cancel(); });
   auto& signal = session->standalone_signal();
   while (!session->closed() && !stopping_ && !watch.gone()) {
-    for (auto* event : session->events_after(after)) {
+    // One event at a time, fetched anew after each write: the backlog moves meanwhile.
+    for (auto event = session->event_after(after); event; event = session->event_after(after)) {
       bool sent = co_await exchange.send_event(
-          transport::format_sse_event(event->data, std::to_string(event->id), "message"));
-      if (!sent) {
-        co_return;
-      }
+          transport::format_sse_event(*event->data, std::to_string(event->id), "message"));
+      if (!sent) co_return;
       after = event->id;
       session->delivered_upto = std::max(session->delivered_upto, after);
+      if (session->closed() || stopping_ || watch.gone()) break;
     }
     signal.expires_after(kKeepAliveInterval);
     auto [ec] = co_await signal.async_wait(kTuple);
@@ -474,7 +406,7 @@ awaitable<void> HttpEndpoint::handle_delete(HttpRequest& request, HttpExchange& 
 HttpResponse HttpEndpoint::health() const {
   json::array backends;
   std::size_t active = 0, up = 0;
-  for (auto& b : sessions_.shared()->backends()) {
+  for (auto& b : *sessions_.shared()->backends()) {
     backends.push_back(b->health());
     if (b->state() == BackendState::disabled) continue;
     ++active;

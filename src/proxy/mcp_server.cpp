@@ -17,9 +17,14 @@ using mcp::McpError;
 namespace ec = mcp::error_code;
 
 awaitable<json::value> McpServer::initialize(DownstreamSession& session, const json::object& params) {
+  // Once per session: a second initialize (legacy SSE and stdio keep one session per stream)
+  // must not start a second set of per-client backends.
+  if (session.initialize_seen || session.initializing)
+    throw McpError(ec::kInvalidRequest, "Invalid Request: this session is already initialized");
   std::string_view requested;
   if (auto* v = params.if_contains("protocolVersion"); v && v->is_string()) requested = v->get_string();
   else throw McpError(ec::kInvalidParams, "Invalid params: initialize needs \"protocolVersion\"");
+  session.initializing = true;
   session.protocol_version = mcp::negotiate_protocol_version(requested);
   if (auto* c = params.if_contains("capabilities"); c && c->is_object())
     session.client_capabilities = c->get_object();

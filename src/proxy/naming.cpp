@@ -38,6 +38,16 @@ std::string sanitize_name(std::string_view name) {
   return fit(std::move(out), name);
 }
 
+std::string resource_namespace(std::string_view server) {
+  std::string out;
+  for (unsigned char c : server) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    out += ok ? static_cast<char>(c) : '-';
+  }
+  if (out.empty() || !((out[0] >= 'a' && out[0] <= 'z') || (out[0] >= 'A' && out[0] <= 'Z'))) out.insert(0, "s");
+  return out + "+";
+}
+
 NamingResult assign_names(const std::vector<NameRequest>& requests, config::PrefixMode mode,
                           std::string_view separator) {
   NamingResult result;

@@ -34,4 +34,9 @@ NamingResult assign_names(const std::vector<NameRequest>& requests, config::Pref
 // Replaces characters outside [A-Za-z0-9_.-] and shortens to kMaxNameLength with a hash.
 std::string sanitize_name(std::string_view name);
 
+// The prefix of a namespaced server's resource URIs: "<server>+", made a valid URI scheme
+// start (letters, digits, '+', '-', '.'; first a letter), so "demo://x" becomes
+// "<server>+demo://x", still a URI, and the prefix comes off again by its length.
+std::string resource_namespace(std::string_view server);
+
 }  // namespace mcproxy::proxy

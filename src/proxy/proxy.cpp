@@ -25,6 +25,7 @@
 #include <algorithm>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 
 namespace mcproxy::proxy {
@@ -87,6 +88,11 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
     options.host = config.http.host;
     options.port = config.http.port;
     options.max_body_bytes = config.http.max_body_bytes;
+    options.max_connections = config.http.max_connections;
+    options.header_timeout = config.http.header_timeout;
+    options.idle_timeout = config.http.idle_timeout;
+    options.write_timeout = config.http.write_stall_timeout;
+    if (const char* sndbuf = std::getenv("MCPROXY_TEST_SNDBUF")) options.send_buffer_bytes = std::atoi(sndbuf);
     http = std::make_shared<transport::HttpServer>(
         executor, options, [&endpoint](transport::HttpRequest& req, transport::HttpExchange& ex) {
           return endpoint->handle(req, ex);

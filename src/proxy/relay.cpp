@@ -3,6 +3,7 @@
 #include "proxy/aggregator.hpp"
 #include "proxy/backend.hpp"
 #include "proxy/downstream_session.hpp"
+#include "mcp/log_level.hpp"
 
 #include <boost/json.hpp>
 
@@ -72,18 +73,71 @@ void Relay::for_each_session_using(const Backend& backend, Fn&& fn) {
   });
 }
 
-void Relay::deliver_related(Backend& backend, const json::object& message) {
-  // One copy per session with a request in flight on this backend, on its oldest request's
-  // stream; with none in flight, every session that uses the backend gets it unsolicited.
-  std::vector<DownstreamSession*> served;
-  for (auto* ctx : backend.in_flight_requests()) {
-    if (!ctx->session || ctx->session->closed()) continue;
-    if (std::find(served.begin(), served.end(), ctx->session.get()) != served.end()) continue;
-    served.push_back(ctx->session.get());
-    if (!ctx->stream || !ctx->stream->send(message)) ctx->session->send_unsolicited(message);
+std::shared_ptr<DownstreamSession> Relay::find_session(const std::string& id) const {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return nullptr;
+  auto session = it->second.lock();
+  return session && !session->closed() ? session : nullptr;
+}
+
+Relay::Attribution Relay::attribute(Backend& backend, const json::object& params) {
+  Attribution a;
+  // Tied by the proxy's own progress token (it is unique per request across all clients).
+  if (auto* token = meta_field(params, "progressToken"); token && token->is_int64()) {
+    if (auto it = progress_.find(token->get_int64()); it != progress_.end() && it->second->session) {
+      a.ctx = it->second;
+      a.session = it->second->session;
+      return a;
+    }
   }
-  if (!served.empty()) return;
-  for_each_session_using(backend, [&](DownstreamSession& s) { s.send_unsolicited(message); });
+  // Tied to a task, which belongs to the session that created it.
+  if (auto* related = meta_field(params, "io.modelcontextprotocol/related-task");
+      related && related->is_object()) {
+    if (auto* id = related->get_object().if_contains("taskId"); id && id->is_string()) {
+      a.session = find_session(backend.task_owner(id->get_string()));
+      if (a.session) {
+        for (auto* c : backend.in_flight_requests())
+          if (c->session == a.session) {
+            a.ctx = c;
+            break;
+          }
+      }
+      return a;  // a task of nobody we know: nobody
+    }
+  }
+  // A per-client backend has exactly one client.
+  if (auto owner = backend.owner(); owner && !owner->closed()) {
+    a.session = owner;
+    for (auto* c : backend.in_flight_requests())
+      if (c->session == owner) {
+        a.ctx = c;
+        break;
+      }
+    return a;
+  }
+  // Otherwise the session whose request is in flight there, if only one session has one.
+  for (auto* c : backend.in_flight_requests()) {
+    if (!c->session || c->session->closed()) continue;
+    if (!a.ctx) a.ctx = c;  // the oldest
+    if (a.ctx->session != c->session) ++a.others;
+  }
+  if (a.ctx) {
+    a.session = a.ctx->session;
+    return a;
+  }
+  // Nothing in flight: only when a single client uses this backend is there no doubt (a
+  // desktop client alone on the proxy keeps receiving its server's background logs).
+  std::size_t users = 0;
+  for_each_session_using(backend, [&](DownstreamSession& s) {
+    if (++users == 1) a.session = find_session(s.id());
+  });
+  if (users != 1) a.session = nullptr;
+  return a;
+}
+
+void Relay::deliver(const Attribution& to, const json::object& message) {
+  if (!to.session) return;
+  if (!to.ctx || !to.ctx->stream || !to.ctx->stream->send(message)) to.session->send_unsolicited(message);
 }
 
 void Relay::on_backend_notification(Backend& backend, mcp::Message message) {
@@ -101,22 +155,15 @@ void Relay::on_backend_notification(Backend& backend, mcp::Message message) {
     if (!ctx.stream || !ctx.stream->send(message.body())) ctx.session->send_unsolicited(message.body());
     return;
   }
-  if (method == "notifications/message") {
-    // Say which backend is talking; keep the backend's own logger name after it.
-    auto& params = message.mutable_params();
-    std::string logger = backend.name();
-    if (auto* l = params.if_contains("logger"); l && l->is_string() && !l->get_string().empty())
-      logger += "/" + std::string(l->get_string());
-    params["logger"] = logger;
-    deliver_related(backend, message.body());
-    return;
-  }
   if (method == "notifications/resources/updated") {
-    auto* uri = message.params().if_contains("uri");
-    if (!uri || !uri->is_string()) return;
-    std::string_view u = uri->get_string();
+    auto& params = message.mutable_params();
+    auto* uri = params.if_contains("uri");
+    if (!uri || !uri->is_string() || uri->get_string().empty()) return;
+    std::string own(uri->get_string());
+    // Clients of a namespaced server know its URIs with the prefix.
+    if (!backend.uri_prefix().empty()) *uri = backend.uri_prefix() + own;
     for_each_session_using(backend, [&](DownstreamSession& s) {
-      if (s.subscribed_to(u)) s.send_unsolicited(message.body());
+      if (s.subscribed_to(backend, own)) s.send_unsolicited(message.body());
     });
     return;
   }
@@ -124,29 +171,49 @@ void Relay::on_backend_notification(Backend& backend, mcp::Message message) {
     spdlog::debug("[{}] cancelled one of its own requests to a client", backend.name());
     return;
   }
-  deliver_related(backend, message.body());
+  if (method == "notifications/tasks/status") {
+    // Only the task's owner hears about it.
+    auto* id = message.params().if_contains("taskId");
+    auto owner = id && id->is_string() ? find_session(backend.task_owner(id->get_string())) : nullptr;
+    if (owner) owner->send_unsolicited(message.body());
+    else spdlog::debug("[{}] status of a task nobody here owns: dropped", backend.name());
+    return;
+  }
+  auto to = attribute(backend, message.params());
+  if (!to.session || to.others > 0) {
+    // Never broadcast: a message that cannot be tied to one client reaches none (per-client
+    // session mode ties every message to its client).
+    spdlog::debug("[{}] {} not tied to one client ({}): dropped", backend.name(), method,
+                  to.session ? "requests of several clients are in flight" : "no request in flight");
+    return;
+  }
+  if (method == "notifications/message") {
+    auto& params = message.mutable_params();
+    // This client's own level (shared mode: upstream may be more verbose for another client).
+    if (!to.session->log_level.empty()) {
+      auto* level = params.if_contains("level");
+      int rank = level && level->is_string() ? mcp::log_level_rank(level->get_string()) : -1;
+      if (rank >= 0 && rank < mcp::log_level_rank(to.session->log_level)) return;
+    }
+    // Say which backend is talking; keep the backend's own logger name after it.
+    std::string logger = backend.name();
+    if (auto* l = params.if_contains("logger"); l && l->is_string() && !l->get_string().empty())
+      logger += "/" + std::string(l->get_string());
+    params["logger"] = logger;
+  }
+  deliver(to, message.body());
 }
 
 asio::awaitable<json::value> Relay::on_backend_request(Backend& backend, mcp::Message message) {
   std::string method(message.method());
   if (method == "ping") co_return json::object{};
 
-  // Whose request is this about?
-  RequestContext* ctx = nullptr;
-  if (auto* token = meta_field(message.params(), "progressToken"); token && token->is_int64()) {
-    if (auto it = progress_.find(token->get_int64()); it != progress_.end()) ctx = it->second;
-  }
-  std::size_t candidates = 0;
-  for (auto* c : backend.in_flight_requests()) {
-    if (!c->session || c->session->closed()) continue;
-    ++candidates;
-    if (!ctx) ctx = c;
-  }
-  if (candidates > 1)
-    spdlog::info("[{}] {} while {} client requests are in flight: sent to session {} (the oldest; "
-                 "use sessionMode \"per-client\" to make this unambiguous)",
-                 backend.name(), method, candidates, ctx->session->label());
-  std::shared_ptr<DownstreamSession> session = ctx ? ctx->session : backend.owner();
+  auto to = attribute(backend, message.params());
+  if (to.others > 0)
+    spdlog::info("[{}] {} while requests of {} clients are in flight: sent to session {} (the "
+                 "oldest; use sessionMode \"per-client\" to make this unambiguous)",
+                 backend.name(), method, to.others + 1, to.session->label());
+  auto session = to.session;
   if (!session || session->closed()) {
     throw McpError(ec::kInternalError,
                    fmt::format("MCProxy has no client to send '{}' to: no client request is in "
@@ -162,8 +229,8 @@ asio::awaitable<json::value> Relay::on_backend_request(Backend& backend, mcp::Me
   }
   spdlog::debug("[{}] {} -> session {}", backend.name(), method, session->label());
   json::object params = message.params();
-  co_return co_await session->request_client(ctx ? ctx->stream : nullptr, method, std::move(params),
-                                             kClientRequestTimeout);
+  co_return co_await session->request_client(to.ctx ? to.ctx->stream : nullptr, method,
+                                             std::move(params), kClientRequestTimeout);
 }
 
 void Relay::broadcast_list_changed() {

@@ -1,15 +1,19 @@
 #pragma once
 // The reverse path: what backends send that is not a response (notifications and
-// server->client requests) finds the downstream session(s) it belongs to.
+// server->client requests) finds the downstream session it belongs to. Nothing is broadcast
+// to every client: a message is attributed to one session, or dropped.
 //   - progress: by the proxy's own token, which replaced the client's on the way up (tokens of
 //     different clients can never collide upstream); the client gets its own token back;
+//   - a message tied to a task (related-task _meta, tasks/status): the task's owner;
 //   - sampling / elicitation / roots: the session whose request is in flight on that backend
-//     (the one whose progress token the request carries, else the oldest), or the owner of a
-//     per-client backend; with nobody to ask, the backend gets an error, never silence;
-//   - logging: tagged with the backend's name, to the sessions with requests in flight there,
-//     else to every session that uses the backend;
-//   - resources/updated: to the sessions that subscribed to that URI;
-//   - list_changed: to every session that uses the backend.
+//     (the one whose progress token the request carries, else the oldest, logged), or the
+//     owner of a per-client backend; with nobody to ask, the backend gets an error;
+//   - logging and other notifications: the owner of a per-client backend, or the only session
+//     with requests in flight on that backend (or, with none in flight, the only session using
+//     it), filtered by that session's own log level; otherwise it is dropped (shared mode
+//     cannot tell whose it is);
+//   - resources/updated: to the sessions that subscribed to that URI on that backend;
+//   - list_changed: to every session that uses the backend (the catalogue is shared).
 
 #include "mcp/jsonrpc.hpp"
 #include "proxy/request_context.hpp"
@@ -45,11 +49,22 @@ class Relay {
   void broadcast_list_changed();
 
  private:
+  // Whom a message from a backend is for: the session (and its request, whose stream carries
+  // related messages) tied by progress token, related task, the per-client owner, or the only
+  // session with requests in flight there. `others` counts further sessions with requests in
+  // flight when nothing tied the message (ambiguous).
+  struct Attribution {
+    std::shared_ptr<DownstreamSession> session;
+    RequestContext* ctx = nullptr;
+    std::size_t others = 0;
+  };
+  Attribution attribute(Backend& backend, const boost::json::object& params);
+  void deliver(const Attribution& to, const boost::json::object& message);
+  std::shared_ptr<DownstreamSession> find_session(const std::string& id) const;
   template <class Fn>
   void for_each_session(Fn&& fn);
   template <class Fn>
   void for_each_session_using(const Backend& backend, Fn&& fn);
-  void deliver_related(Backend& backend, const boost::json::object& message);
 
   std::unordered_map<std::string, std::weak_ptr<DownstreamSession>> sessions_;
   std::unordered_map<std::int64_t, RequestContext*> progress_;

@@ -48,11 +48,9 @@ std::size_t SessionManager::requests_in_flight() const noexcept {
 
 std::size_t SessionManager::per_client_instances(const std::string& server) const {
   std::size_t n = 0;
-  for (auto& [id, s] : sessions_) {
-    if (!s->aggregator || s->aggregator == shared_) continue;
-    for (auto& b : s->aggregator->backends())
-      if (b->per_client() && b->name() == server && b->up()) ++n;
-  }
+  for (auto& [id, s] : sessions_)
+    for (auto& b : s->own_backends)
+      if (b->name() == server && b->up()) ++n;
   return n;
 }
 
@@ -65,23 +63,37 @@ asio::awaitable<void> SessionManager::attach_catalogue(DownstreamSession& sessio
   json::object caps = session.client_capabilities;
   caps.erase("tasks");
   std::vector<std::shared_ptr<Backend>> backends;
-  std::vector<std::shared_ptr<Backend>> fresh;
-  auto shared_it = shared_->backends().begin();
+  auto shared = shared_->backends();
+  auto shared_it = shared->begin();
   std::shared_ptr<DownstreamSession> owner = find(session.id());
   for (auto& server : config_.servers) {
     if (server.session_mode == config::SessionMode::per_client && !server.disabled) {
       auto b = std::make_shared<Backend>(executor_, server, &relay_, caps,
                                          plan_.client_for(server.name), owner);
       backends.push_back(b);
-      fresh.push_back(b);
-    } else if (shared_it != shared_->backends().end()) {
+      // Owned by the session from now on: ending it stops them, even while they start.
+      session.own_backends.push_back(b);
+    } else if (shared_it != shared->end()) {
       backends.push_back(*shared_it++);
     }
   }
   // Start this session's backends in parallel; initialize answers once they are up (or failed).
-  co_await start_all(fresh);
+  co_await start_all(session.own_backends);
+  if (session.closed()) {
+    // The session ended while they started (end() stopped them): no catalogue to attach.
+    throw mcp::McpError(mcp::error_code::kInternalError, "the session ended during initialize");
+  }
   session.aggregator = std::make_shared<Aggregator>(std::move(backends), config_.naming,
                                                     config_.http.page_size);
+}
+
+void SessionManager::release(DownstreamSession& session) {
+  // Its share of upstream subscriptions and its log level on the shared backends.
+  for (auto& [uri, sub] : session.subscriptions)
+    if (auto backend = sub.backend.lock(); backend && !backend->per_client())
+      backend->release_subscription(sub.backend_uri);
+  session.subscriptions.clear();
+  for (auto& b : *shared_->backends()) b->forget_session(session.id());
 }
 
 void SessionManager::end(const std::string& id, std::string_view why) {
@@ -91,14 +103,12 @@ void SessionManager::end(const std::string& id, std::string_view why) {
   sessions_.erase(it);
   relay_.remove_session(*session);
   session->close();
+  release(*session);
   spdlog::info("session {} ended: {}", session->label(), why);
-  if (session->aggregator && session->aggregator != shared_) {
-    for (auto& b : session->aggregator->backends()) {
-      if (!b->per_client()) continue;
-      asio::co_spawn(executor_, [b]() { return b->stop(); }, [name = b->name()](std::exception_ptr e) {
-        if (e) spdlog::error("[{}] stopping the per-client backend failed", name);
-      });
-    }
+  for (auto& b : session->own_backends) {
+    asio::co_spawn(executor_, [b]() { return b->stop(); }, [name = b->name()](std::exception_ptr e) {
+      if (e) spdlog::error("[{}] stopping the per-client backend failed", name);
+    });
   }
 }
 
@@ -106,9 +116,8 @@ asio::awaitable<void> SessionManager::end_all() {
   std::vector<std::shared_ptr<Backend>> own;
   for (auto& [id, s] : sessions_) {
     s->close();
-    if (s->aggregator && s->aggregator != shared_)
-      for (auto& b : s->aggregator->backends())
-        if (b->per_client()) own.push_back(b);
+    release(*s);
+    own.insert(own.end(), s->own_backends.begin(), s->own_backends.end());
   }
   sessions_.clear();
   co_await stop_all(own);

@@ -43,6 +43,9 @@ class SessionManager {
   Relay& relay() noexcept { return relay_; }
 
  private:
+  // What a session holds on shared backends (subscriptions, its log level) is given back.
+  void release(DownstreamSession& session);
+
   boost::asio::any_io_executor executor_;
   const config::Config& config_;
   const middleware::Plan& plan_;

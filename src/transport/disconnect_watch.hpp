@@ -2,12 +2,15 @@
 // Notices that an HTTP client closed its connection while the server is still working on its
 // request (or streaming to it): the socket becomes readable and a peek reads zero bytes. The
 // client sends nothing else on that connection meanwhile, so the peek consumes nothing.
-// stop() ends the watch; call it (or let the destructor) before the exchange ends and while no
-// write is in progress, since it cancels the socket's pending operations.
+// stop() (or the destructor) cancels only the watch's own wait, never a write in progress on
+// the same socket, so the final response is not cut off. The waiting coroutine touches the
+// socket only while the watch is active; once stopped it only returns.
 
 #include "transport/http_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -19,9 +22,10 @@ namespace mcproxy::transport {
 class DisconnectWatch {
  public:
   DisconnectWatch(HttpExchange& exchange, std::function<void()> on_gone)
-      : state_(std::make_shared<State>()), socket_(exchange.socket()) {
+      : state_(std::make_shared<State>()) {
     state_->on_gone = std::move(on_gone);
-    boost::asio::co_spawn(exchange.executor(), watch(state_, socket_), [](std::exception_ptr) {});
+    boost::asio::co_spawn(exchange.executor(), watch(state_, exchange.socket()),
+                          [](std::exception_ptr) {});
   }
   DisconnectWatch(const DisconnectWatch&) = delete;
   DisconnectWatch& operator=(const DisconnectWatch&) = delete;
@@ -31,8 +35,7 @@ class DisconnectWatch {
     if (!state_->active) return;
     state_->active = false;
     state_->on_gone = nullptr;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
+    state_->stop.emit(boost::asio::cancellation_type::all);
   }
   bool gone() const noexcept { return state_->gone; }
 
@@ -41,13 +44,15 @@ class DisconnectWatch {
     bool active = true;
     bool gone = false;
     std::function<void()> on_gone;
+    boost::asio::cancellation_signal stop;
   };
 
   static boost::asio::awaitable<void> watch(std::shared_ptr<State> state,
                                             boost::asio::ip::tcp::socket& socket) {
     namespace asio = boost::asio;
-    auto [err] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read,
-                                            asio::as_tuple(asio::use_awaitable));
+    auto [err] = co_await socket.async_wait(
+        asio::ip::tcp::socket::wait_read,
+        asio::bind_cancellation_slot(state->stop.slot(), asio::as_tuple(asio::use_awaitable)));
     if (err || !state->active) co_return;
     char byte;
     boost::system::error_code rec;
@@ -59,7 +64,6 @@ class DisconnectWatch {
   }
 
   std::shared_ptr<State> state_;
-  boost::asio::ip::tcp::socket& socket_;
 };
 
 }  // namespace mcproxy::transport

@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -30,7 +31,7 @@ awaitable<void> HttpExchange::respond(HttpResponse response) {
   response.keep_alive(keep_alive_ && request_.keep_alive());
   if (!response.keep_alive()) keep_alive_ = false;
   response.prepare_payload();
-  stream_.expires_after(std::chrono::seconds(60));
+  stream_.expires_after(write_timeout_);
   auto [ec, n] = co_await http::async_write(stream_, response, kTuple);
   if (ec) keep_alive_ = false;
   stream_.expires_never();
@@ -50,14 +51,22 @@ awaitable<void> HttpExchange::start_event_stream(HttpResponse headers) {
   if (!res.keep_alive()) keep_alive_ = false;
   res.chunked(true);
   http::response_serializer<http::empty_body> serializer(res);
+  stream_.expires_after(write_timeout_);
   auto [ec, n] = co_await http::async_write_header(stream_, serializer, kTuple);
-  if (ec) keep_alive_ = false;
+  stream_.expires_never();
+  if (ec) {
+    keep_alive_ = false;
+    streaming_ = false;
+  }
 }
 
 awaitable<bool> HttpExchange::send_event(std::string_view sse_text) {
-  if (!keep_alive_ && !streaming_) co_return false;
+  if (!streaming_) co_return false;
+  stream_.expires_after(write_timeout_);
   auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk(asio::buffer(sse_text)), kTuple);
+  stream_.expires_never();
   if (ec) {
+    // A timed-out write leaves a chunk half written: the connection cannot be used again.
     keep_alive_ = false;
     streaming_ = false;
     co_return false;
@@ -68,7 +77,9 @@ awaitable<bool> HttpExchange::send_event(std::string_view sse_text) {
 awaitable<void> HttpExchange::end_event_stream() {
   if (!streaming_) co_return;
   streaming_ = false;
+  stream_.expires_after(write_timeout_);
   auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kTuple);
+  stream_.expires_never();
   if (ec) keep_alive_ = false;
 }
 
@@ -131,20 +142,59 @@ void HttpServer::stop() {
   stopping_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  // Connections waiting for a request end now; those inside the handler end with it.
+  for (auto& c : connections_)
+    if (c.idle) c.stream->cancel();
+}
+
+bool HttpServer::evict_oldest_idle() {
+  auto oldest = connections_.end();
+  for (auto it = connections_.begin(); it != connections_.end(); ++it)
+    if (it->idle && (oldest == connections_.end() || it->idle_since < oldest->idle_since)) oldest = it;
+  if (oldest == connections_.end()) return false;
+  oldest->idle = false;  // counted once: its coroutine ends and unlists it soon
+  oldest->stream->cancel();
+  boost::system::error_code ignored;
+  oldest->stream->socket().close(ignored);
+  return true;
 }
 
 awaitable<void> HttpServer::accept_loop() {
+  asio::steady_timer backoff(executor_);
   while (!stopping_) {
     auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) break;
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+        // Out of file descriptors: free one by closing the oldest idle connection, else wait
+        // (the listening socket stays readable, so retrying at once would spin).
+        refusals_.warn("fd-limit", fmt::format("accept failed: {} (raise the file limit, or lower "
+                                               "httpServer.maxConnections)",
+                                               ec.message()));
+        if (!evict_oldest_idle()) {
+          backoff.expires_after(std::chrono::milliseconds(100));
+          co_await backoff.async_wait(kTuple);
+        }
+        continue;
+      }
       spdlog::warn("accept failed: {}", ec.message());
       continue;
     }
-    socket.set_option(tcp::no_delay(true), ec);
+    // Count only connections still serving (an evicted one may not have unlisted itself yet).
+    std::size_t live = 0;
+    for (auto& c : connections_) live += c.stream->socket().is_open() ? 1 : 0;
+    if (live >= options_.max_connections && !evict_oldest_idle()) {
+      refusals_.warn("maxConnections",
+                     fmt::format("refused a connection: {} connections are open and none is idle "
+                                 "(httpServer.maxConnections)",
+                                 live));
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
     asio::co_spawn(executor_,
-                   [self = shared_from_this(), s = beast::tcp_stream(std::move(socket))]() mutable {
-                     return self->serve(std::move(s));
+                   [self = shared_from_this(), s = std::move(socket)]() mutable {
+                     return self->serve_connection(std::move(s));
                    },
                    [](std::exception_ptr e) {
                      if (!e) return;
@@ -155,6 +205,22 @@ awaitable<void> HttpServer::accept_loop() {
                      }
                    });
   }
+}
+
+awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
+  boost::system::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  if (options_.send_buffer_bytes > 0)
+    socket.set_option(asio::socket_base::send_buffer_size(options_.send_buffer_bytes), ec);
+  beast::tcp_stream stream(std::move(socket));
+  auto self = shared_from_this();
+  auto entry = connections_.insert(connections_.end(), Connection{&stream});
+  struct Unlist {
+    ConnectionList& list;
+    ConnectionList::iterator it;
+    ~Unlist() { list.erase(it); }
+  } unlist{connections_, entry};
+  co_await serve(stream, entry);
 }
 
 namespace {
@@ -184,23 +250,38 @@ awaitable<void> drain_and_close(beast::tcp_stream& stream) {
 
 }  // namespace
 
-awaitable<void> HttpServer::serve(beast::tcp_stream stream) {
+awaitable<void> HttpServer::serve(beast::tcp_stream& stream, ConnectionList::iterator self) {
   beast::flat_buffer buffer;
   bool first = true;
   while (!stopping_) {
+    self->idle = true;
+    self->idle_since = std::chrono::steady_clock::now();
+    if (!first && buffer.size() == 0) {
+      // Keep-alive: wait (up to idleTimeout) for the first byte of the next request; from
+      // there, its header has headerTimeout like the first request's.
+      stream.expires_after(options_.idle_timeout);
+      auto [rec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      if (rec) break;
+      buffer.commit(n);
+    }
+    first = false;
     http::request_parser<http::string_body> parser;
     parser.body_limit(options_.max_body_bytes);
     parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-    stream.expires_after(first ? options_.read_timeout : options_.idle_timeout);
-    first = false;
+    stream.expires_after(options_.header_timeout);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
     if (!ec && !parser.is_done()) {
-      stream.expires_after(options_.read_timeout);
+      self->idle = false;  // a request is arriving: not a candidate for eviction
+      stream.expires_after(options_.body_timeout);
       std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kTuple);
     }
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
         ec == beast::error::timeout || ec == asio::error::connection_reset ||
-        ec == asio::error::operation_aborted) {
+        ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) {
+      if (ec == beast::error::timeout && buffer.size() > 0)
+        refusals_.warn("header-timeout",
+                       "closed a connection whose request did not arrive in time "
+                       "(httpServer.headerTimeoutSeconds)");
       break;
     }
     if (ec == http::error::body_limit) {
@@ -211,7 +292,7 @@ awaitable<void> HttpServer::serve(beast::tcp_stream stream) {
                       options_.max_body_bytes));
       res.keep_alive(false);
       res.prepare_payload();
-      stream.expires_after(std::chrono::seconds(10));
+      stream.expires_after(options_.write_timeout);
       co_await http::async_write(stream, res, kTuple);
       co_await drain_and_close(stream);
       co_return;
@@ -221,14 +302,15 @@ awaitable<void> HttpServer::serve(beast::tcp_stream stream) {
                                 fmt::format(R"({{"error":"malformed HTTP request: {}"}})", ec.message()));
       res.keep_alive(false);
       res.prepare_payload();
-      stream.expires_after(std::chrono::seconds(10));
+      stream.expires_after(options_.write_timeout);
       co_await http::async_write(stream, res, kTuple);
       co_await drain_and_close(stream);
       co_return;
     }
+    self->idle = false;
     stream.expires_never();
     HttpRequest request = parser.release();
-    HttpExchange exchange(stream, request);
+    HttpExchange exchange(stream, request, options_.write_timeout);
     co_await handler_(request, exchange);
     if (!exchange.responded()) {
       co_await exchange.respond(plain_response(http::status::internal_server_error,

@@ -1,8 +1,16 @@
 #pragma once
 // A small coroutine HTTP/1.1 server on Boost.Beast: one coroutine per connection, keep-alive,
-// a body limit enforced while reading (413 before the body is buffered), idle timeouts, and
-// responses that are either complete or a Server-Sent Events stream written chunk by chunk.
-// It knows nothing of MCP: the handler decides what each request gets.
+// a body limit enforced while reading (413 before the body is buffered), and responses that
+// are either complete or a Server-Sent Events stream written chunk by chunk. Every wait is
+// bounded: a request header must arrive within headerTimeout of its first byte (of the
+// connection's start for the first request), a body within bodyTimeout, an idle keep-alive
+// connection is closed after idleTimeout, and a write to a client that stopped reading fails
+// after writeTimeout. At most maxConnections are open: at the cap the oldest idle connection
+// is closed to admit a new one (a flood of idle sockets cannot lock out a real client), and
+// running out of file descriptors does the same instead of spinning. Refusals are logged once
+// per cause. It knows nothing of MCP: the handler decides what each request gets.
+
+#include "support/log_once.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -13,6 +21,7 @@
 
 #include <chrono>
 #include <functional>
+#include <list>
 #include <memory>
 #include <string>
 
@@ -26,14 +35,16 @@ using HttpResponse = http::response<http::string_body>;
 // start_event_stream() then any number of send_event() and finally end_event_stream().
 class HttpExchange {
  public:
-  HttpExchange(boost::beast::tcp_stream& stream, const HttpRequest& request)
-      : stream_(stream), request_(request) {}
+  HttpExchange(boost::beast::tcp_stream& stream, const HttpRequest& request,
+               std::chrono::milliseconds write_timeout)
+      : stream_(stream), request_(request), write_timeout_(write_timeout) {}
 
   boost::asio::awaitable<void> respond(HttpResponse response);
   // Sends the header of a `text/event-stream` response (chunked). Extra headers come from
   // `headers` (its status and body are ignored).
   boost::asio::awaitable<void> start_event_stream(HttpResponse headers);
-  // Writes raw SSE text (one or more complete events). Returns false if the client is gone.
+  // Writes raw SSE text (one or more complete events). Returns false if the client is gone or
+  // did not take the bytes within the write timeout (the connection is then closed).
   boost::asio::awaitable<bool> send_event(std::string_view sse_text);
   boost::asio::awaitable<void> end_event_stream();
 
@@ -47,6 +58,7 @@ class HttpExchange {
  private:
   boost::beast::tcp_stream& stream_;
   const HttpRequest& request_;
+  std::chrono::milliseconds write_timeout_;
   bool responded_ = false;
   bool streaming_ = false;
   bool keep_alive_ = true;
@@ -59,8 +71,14 @@ struct HttpServerOptions {
   unsigned short port = 8080;
   std::size_t max_body_bytes = 16u << 20;
   std::size_t max_header_bytes = 64u << 10;
-  std::chrono::seconds idle_timeout{120};
-  std::chrono::seconds read_timeout{60};
+  std::size_t max_connections = 1024;
+  std::chrono::milliseconds idle_timeout{120'000};    // keep-alive, between requests
+  std::chrono::milliseconds header_timeout{10'000};   // one request header
+  std::chrono::milliseconds body_timeout{60'000};     // one request body
+  std::chrono::milliseconds write_timeout{30'000};    // one write to the client
+  // Test-only: SO_SNDBUF of accepted sockets (MCPROXY_TEST_SNDBUF), so that a test can fill a
+  // client's pipe with a few KB instead of the kernel's megabytes. 0 leaves the default.
+  int send_buffer_bytes = 0;
 };
 
 class HttpServer : public std::enable_shared_from_this<HttpServer> {
@@ -73,16 +91,32 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
   // Stops accepting and closes idle connections; streams in progress end on their own.
   void stop();
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+  std::size_t connections() const noexcept { return connections_.size(); }
+
+  // Serves one already-connected socket until it closes (the accept loop's per-connection
+  // work; also how the fuzzer feeds requests over a socketpair).
+  boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket);
 
  private:
+  struct Connection {
+    boost::beast::tcp_stream* stream;
+    bool idle = true;  // waiting for a request (not inside the handler)
+    std::chrono::steady_clock::time_point idle_since = std::chrono::steady_clock::now();
+  };
+  using ConnectionList = std::list<Connection>;
+
   boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> serve(boost::beast::tcp_stream stream);
+  boost::asio::awaitable<void> serve(boost::beast::tcp_stream& stream, ConnectionList::iterator self);
+  // Closes the connection idle for longest; false if every connection is busy.
+  bool evict_oldest_idle();
 
   boost::asio::any_io_executor executor_;
   HttpServerOptions options_;
   HttpHandler handler_;
   boost::asio::ip::tcp::acceptor acceptor_;
   bool stopping_ = false;
+  ConnectionList connections_;
+  support::LogOncePerCause refusals_;
 };
 
 // "text/event-stream" event text: optional id, "data:" lines for each line of `data`.

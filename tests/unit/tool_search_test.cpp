@@ -92,7 +92,8 @@ json::value list(mcproxy::middleware::Service& chain, RequestContext* ctx, boost
 
 std::size_t count_list_changed(const DownstreamSession& session) {
   std::size_t n = 0;
-  for (auto* e : session.events_after(0)) n += contains(e->data, "notifications/tools/list_changed");
+  for (auto e = session.event_after(0); e; e = session.event_after(e->id))
+    n += contains(*e->data, "notifications/tools/list_changed");
   return n;
 }
 
