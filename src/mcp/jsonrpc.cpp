@@ -1,7 +1,13 @@
 #include "mcp/jsonrpc.hpp"
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/string.hpp>
 #include <boost/json/serialize.hpp>
+
+#include <fmt/format.h>
+
+#include <atomic>
 
 namespace mcproxy::mcp {
 
@@ -63,9 +69,121 @@ bool is_valid_id(const json::value& id) noexcept {
   return id.is_string() || id.is_int64() || id.is_uint64();
 }
 
-json::value parse_json(std::string_view text) {
+namespace {
+std::atomic<std::size_t> g_max_json_depth{kDefaultMaxJsonDepth};
+
+// Callbacks of Boost.JSON's streaming parser that only note the top-level "id" and "method".
+struct EnvelopeHandler {
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  Envelope envelope;
+  std::size_t depth = 0;
+  std::string key;         // the current key at depth 1
+  std::string text;        // a string value at depth 1, in parts
+  bool value_is_id = false;
+
+  void top_key(std::string_view k) {
+    value_is_id = depth == 1 && k == "id";
+    if (depth == 1 && k == "method") envelope.has_method = true;
+  }
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) {
+    ++depth;
+    value_is_id = false;
+    return true;
+  }
+  bool on_object_end(std::size_t, boost::system::error_code&) {
+    --depth;
+    return true;
+  }
+  bool on_array_begin(boost::system::error_code&) {
+    ++depth;
+    value_is_id = false;
+    return true;
+  }
+  bool on_array_end(std::size_t, boost::system::error_code&) {
+    --depth;
+    return true;
+  }
+  bool on_key_part(json::string_view s, std::size_t, boost::system::error_code&) {
+    if (depth == 1) key.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, boost::system::error_code&) {
+    if (depth == 1) {
+      key.append(s.data(), s.size());
+      top_key(key);
+      key.clear();
+    }
+    return true;
+  }
+  bool on_string_part(json::string_view s, std::size_t, boost::system::error_code&) {
+    if (value_is_id) text.append(s.data(), s.size());
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, boost::system::error_code&) {
+    if (value_is_id) {
+      text.append(s.data(), s.size());
+      envelope.id = json::string(text);
+      value_is_id = false;
+    }
+    return true;
+  }
+  bool on_number_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(std::int64_t v, json::string_view, boost::system::error_code&) {
+    if (value_is_id) envelope.id = v, value_is_id = false;
+    return true;
+  }
+  bool on_uint64(std::uint64_t v, json::string_view, boost::system::error_code&) {
+    if (value_is_id) envelope.id = v, value_is_id = false;
+    return true;
+  }
+  bool on_double(double, json::string_view, boost::system::error_code&) {
+    value_is_id = false;
+    return true;
+  }
+  bool on_bool(bool, boost::system::error_code&) {
+    value_is_id = false;
+    return true;
+  }
+  bool on_null(boost::system::error_code&) {
+    value_is_id = false;
+    return true;
+  }
+  bool on_comment_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(json::string_view, boost::system::error_code&) { return true; }
+};
+
+}  // namespace
+
+void set_max_json_depth(std::size_t depth) noexcept { g_max_json_depth = depth; }
+std::size_t max_json_depth() noexcept { return g_max_json_depth; }
+
+Envelope peek_envelope(std::string_view text) {
+  json::parse_options options;
+  options.max_depth = std::size_t(-1);  // the streaming parser keeps its own stack: no recursion
+  json::basic_parser<EnvelopeHandler> parser(options);
   boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
+  parser.write_some(false, text.data(), text.size(), ec);
+  return std::move(parser.handler().envelope);  // what was read before any error
+}
+
+json::value parse_json(std::string_view text) {
+  json::parse_options options;
+  options.max_depth = max_json_depth();
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec, {}, options);
+  if (ec == json::error::too_deep) {
+    throw ProtocolError(error_code::kInvalidRequest,
+                        fmt::format("Invalid Request: the message nests deeper than {} levels "
+                                    "(httpServer.maxJsonDepth)",
+                                    options.max_depth),
+                        peek_envelope(text).id);
+  }
   if (ec) throw ProtocolError(error_code::kParseError, "Parse error: " + ec.message());
   return v;
 }

@@ -59,14 +59,30 @@ class ProtocolError : public McpError {
   json::value id_;
 };
 
+// How deep JSON may nest in any message, from clients and backends alike
+// (httpServer.maxJsonDepth, default 64; Boost.JSON's own default is 32). Set once at start-up
+// and on reload.
+inline constexpr std::size_t kDefaultMaxJsonDepth = 64;
+void set_max_json_depth(std::size_t depth) noexcept;
+std::size_t max_json_depth() noexcept;
+
 // Parses one message. Throws ProtocolError: -32700 for malformed JSON, -32600 for a JSON value
-// that is not a JSON-RPC 2.0 message.
+// that is not a JSON-RPC 2.0 message or that nests deeper than max_json_depth() (the error
+// then carries the message's id, read without building the value, so it can be answered).
 Message parse_message(std::string_view text);
 // Classifies an already-parsed value (e.g. one element of a batch).
 Message classify_message(json::value value);
 // Parses a body that may be a batch (2025-03-26 allows arrays). Each element is classified on
 // its own; an element that is invalid yields an error entry rather than failing the batch.
-json::value parse_json(std::string_view text);  // -32700 on failure
+json::value parse_json(std::string_view text);  // -32700 on failure, -32600 when too deep
+
+// The top-level "id" of a JSON-RPC text (null when absent or unreadable) and whether it has a
+// "method", read by a streaming pass that builds nothing, however deep the text nests.
+struct Envelope {
+  json::value id;
+  bool has_method = false;
+};
+Envelope peek_envelope(std::string_view text);
 
 bool is_valid_id(const json::value& id) noexcept;
 

@@ -79,10 +79,28 @@ void RpcPeer::close(std::string reason) {
 
 void RpcPeer::on_message(std::string_view text) {
   std::optional<Message> message;
+  std::optional<ProtocolError> invalid;
   try {
     message.emplace(parse_message(text));
   } catch (const ProtocolError& e) {
-    spdlog::warn("[{}] sent something that is not JSON-RPC ({}): {:.200}", name_, e.what(), text);
+    invalid.emplace(e);
+  }
+  if (invalid) {
+    spdlog::warn("[{}] sent something that is not usable JSON-RPC ({}): {:.200}", name_,
+                 invalid->what(), text);
+    // When its id can be read, the request it answers (or that it is) fails at once instead
+    // of waiting for the deadline.
+    auto envelope = peek_envelope(text);
+    if (!is_valid_id(envelope.id)) return;
+    auto reason = fmt::format("backend '{}' sent an unusable {}: {}", name_,
+                              envelope.has_method ? "request" : "reply", invalid->what());
+    if (envelope.has_method) {
+      transport_.send(json::serialize(make_error(envelope.id, invalid->code(), reason)));
+      return;
+    }
+    auto error = make_error(envelope.id, error_code::kInternalError, reason);
+    error["error"].get_object()["data"] = json::object{{"backend", name_}};
+    pending_.complete(Message(MessageKind::error, std::move(error)));
     return;
   }
   switch (message->kind()) {

@@ -193,7 +193,7 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
   try {
     body = mcp::parse_json(request.body());
   } catch (const mcp::ProtocolError& e) {
-    parse_error = mcp::make_error(nullptr, e);
+    parse_error = mcp::make_error(e.id(), e);
   }
   if (parse_error) {
     co_await exchange.respond(json_response(http::status::bad_request, *parse_error));

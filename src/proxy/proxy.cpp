@@ -1,5 +1,6 @@
 #include "proxy/proxy.hpp"
 
+#include "mcp/jsonrpc.hpp"
 #include "proxy/aggregator.hpp"
 #include "proxy/backend.hpp"
 #include "proxy/config_watcher.hpp"
@@ -61,6 +62,7 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
   asio::io_context io(1);
   auto executor = io.get_executor();
   ::signal(SIGPIPE, SIG_IGN);
+  mcp::set_max_json_depth(config.http.max_json_depth);
 
   Relay relay;
   std::vector<std::shared_ptr<Backend>> backends;  // shared mode only; per-client ones live in sessions
@@ -168,6 +170,7 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
     // The new objects take the place of the old ones (components hold references to them).
     config = std::move(next);
     plan = std::move(next_plan);
+    mcp::set_max_json_depth(config.http.max_json_depth);
     co_await stop_all(stopped);
     co_await start_all(started);
     backends = std::move(next_backends);

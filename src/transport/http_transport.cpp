@@ -130,17 +130,14 @@ Envelope peek_envelope(std::string_view message) {
     }
     if (digits > 0 && message.substr(i).starts_with(R"(,"result")")) return Envelope{};
   }
+  // Not the proxy's own request shape (e.g. an error reply): a streaming read of the envelope,
+  // which builds nothing and has no depth limit. Only "initialize" matters to the caller, and
+  // the proxy's initialize always has the shape above.
+  auto peeked = mcp::peek_envelope(message);
   Envelope e;
-  boost::system::error_code ec;
-  auto v = json::parse(message, ec);
-  if (!ec && v.is_object()) {
-    auto& o = v.get_object();
-    if (auto* m = o.if_contains("method"); m && m->is_string()) {
-      if (auto* i = o.if_contains("id")) e.id = *i;
-      // Only "initialize" matters to the caller, so a view of a static string is enough.
-      if (m->get_string() == "initialize") e.method = "initialize";
-      else e.method = "other";
-    }
+  if (peeked.has_method) {
+    e.id = std::move(peeked.id);
+    e.method = "other";
   }
   return e;
 }
@@ -160,6 +157,9 @@ awaitable<void> HttpTransport::start() {
   url_.tls = parsed->scheme() == "https";
   url_.host = parsed->host();
   url_.port = parsed->has_port() ? std::string(parsed->port()) : (url_.tls ? "443" : "80");
+  // Host names the port unless it is the scheme's default (RFC 9110 §7.2).
+  host_header_ = url_.host;
+  if (url_.port != (url_.tls ? "443" : "80")) host_header_ += ":" + url_.port;
   url_.target = std::string(parsed->encoded_path().empty() ? "/" : std::string_view(parsed->encoded_path()));
   if (parsed->has_query()) url_.target += "?" + std::string(parsed->encoded_query());
   if (url_.tls) {
@@ -385,7 +385,7 @@ awaitable<void> HttpTransport::post(std::string message) {
   bool is_initialize = envelope.method == "initialize";
 
   http::request<http::string_body> req(http::verb::post, url_.target, 11);
-  req.set(http::field::host, url_.host);
+  req.set(http::field::host, host_header_);
   req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
   req.set(http::field::content_type, "application/json");
   req.set(http::field::accept, "application/json, text/event-stream");
@@ -472,7 +472,7 @@ awaitable<void> HttpTransport::get_stream_loop() {
     }
     BusyMark busy{busy_, x.connection.get()};
     http::request<http::empty_body> req(http::verb::get, url_.target, 11);
-    req.set(http::field::host, url_.host);
+    req.set(http::field::host, host_header_);
     req.set(http::field::accept, "text/event-stream");
     req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
     if (!session_id_.empty()) req.set("Mcp-Session-Id", session_id_);
@@ -543,7 +543,7 @@ awaitable<void> HttpTransport::legacy_stream(std::shared_ptr<asio::steady_timer>
   x.connection = co_await connect();
   BusyMark busy{busy_, x.connection.get()};
   http::request<http::empty_body> req(http::verb::get, url_.target, 11);
-  req.set(http::field::host, url_.host);
+  req.set(http::field::host, host_header_);
   req.set(http::field::accept, "text/event-stream");
   req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
   for (auto& [k, v] : options_.headers) req.set(k, v);
@@ -592,7 +592,7 @@ awaitable<void> HttpTransport::legacy_stream(std::shared_ptr<asio::steady_timer>
 
 awaitable<void> HttpTransport::legacy_post(std::string message, json::value id) {
   http::request<http::string_body> req(http::verb::post, endpoint_.target, 11);
-  req.set(http::field::host, url_.host);
+  req.set(http::field::host, host_header_);
   req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
   req.set(http::field::content_type, "application/json");
   for (auto& [k, v] : options_.headers) req.set(k, v);
@@ -623,7 +623,7 @@ awaitable<void> HttpTransport::shutdown() {
     try {
       auto c = co_await acquire();
       http::request<http::empty_body> req(http::verb::delete_, url_.target, 11);
-      req.set(http::field::host, url_.host);
+      req.set(http::field::host, host_header_);
       req.set("Mcp-Session-Id", session_id_);
       if (!protocol_version_.empty()) req.set("MCP-Protocol-Version", protocol_version_);
       for (auto& [k, v] : options_.headers) req.set(k, v);

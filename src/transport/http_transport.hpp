@@ -90,6 +90,7 @@ class HttpTransport final : public MessageTransport, public std::enable_shared_f
   boost::asio::any_io_executor executor_;
   HttpTransportOptions options_;
   Url url_;
+  std::string host_header_;  // "host[:port]"
   Url endpoint_;  // legacy: where messages are POSTed
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::vector<std::unique_ptr<Connection>> idle_;

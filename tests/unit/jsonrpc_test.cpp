@@ -380,3 +380,53 @@ TEST_SUITE("jsonrpc") {
     CHECK_FALSE(std::string(e.what()).empty());
   }
 }
+
+namespace {
+
+std::string nested(std::size_t depth, std::string_view id = "7") {
+  std::string inner;
+  for (std::size_t i = 0; i < depth; ++i) inner += "[";
+  for (std::size_t i = 0; i < depth; ++i) inner += "]";
+  return std::string(R"({"jsonrpc":"2.0","id":)") + std::string(id) + R"(,"result":{"x":)" + inner + "}}";
+}
+
+}  // namespace
+
+TEST_SUITE("JSON depth limit") {
+  TEST_CASE("a message nested up to the limit parses; one level more is refused with its id") {
+    mcproxy::mcp::set_max_json_depth(64);
+    // Top object + "result" object + the arrays.
+    CHECK_NOTHROW(mcproxy::mcp::parse_message(nested(62)));
+    try {
+      mcproxy::mcp::parse_message(nested(63));
+      FAIL("a 65-level message was accepted");
+    } catch (const mcproxy::mcp::ProtocolError& e) {
+      CHECK(e.code() == mcproxy::mcp::error_code::kInvalidRequest);
+      CHECK(std::string(e.what()).find("maxJsonDepth") != std::string::npos);
+      CHECK(e.id() == json::value(7));
+    }
+  }
+
+  TEST_CASE("the limit is configurable") {
+    mcproxy::mcp::set_max_json_depth(200);
+    CHECK_NOTHROW(mcproxy::mcp::parse_message(nested(150)));
+    mcproxy::mcp::set_max_json_depth(mcproxy::mcp::kDefaultMaxJsonDepth);
+    CHECK_THROWS_AS(mcproxy::mcp::parse_message(nested(150)), mcproxy::mcp::ProtocolError);
+  }
+
+  TEST_CASE("peek_envelope reads the id of a text nested far deeper than any limit") {
+    auto deep = nested(100'000, R"("abc")");
+    auto e = mcproxy::mcp::peek_envelope(deep);
+    CHECK(e.id == json::value("abc"));
+    CHECK_FALSE(e.has_method);
+    auto request = mcproxy::mcp::peek_envelope(R"({"params":{"id":1,"method":"x"},"method":"m","id":42})");
+    CHECK(request.id == json::value(42));  // the nested "id" is not the envelope's
+    CHECK(request.has_method);
+  }
+
+  TEST_CASE("peek_envelope of broken text gives no id") {
+    CHECK(mcproxy::mcp::peek_envelope("not json").id.is_null());
+    CHECK(mcproxy::mcp::peek_envelope(R"({"id":)").id.is_null());
+    CHECK(mcproxy::mcp::peek_envelope(R"({"id":[1]})").id.is_null());
+  }
+}
