@@ -56,6 +56,47 @@ bool Pattern::matches(std::string_view text) const {
   return whole_match_ ? RE2::FullMatch(text, *regex_) : RE2::PartialMatch(text, *regex_);
 }
 
+namespace {
+
+std::string quote(std::string_view literal) { return RE2::QuoteMeta(re2::StringPiece(literal.data(), literal.size())); }
+
+}  // namespace
+
+UriTemplateMatcher::UriTemplateMatcher(std::string_view tpl) {
+  std::string regex;
+  while (!tpl.empty()) {
+    auto open = tpl.find('{');
+    regex += quote(tpl.substr(0, open));
+    if (open == std::string_view::npos) break;
+    auto close = tpl.find('}', open);
+    if (close == std::string_view::npos) {  // not a template after all: the rest is literal
+      regex += quote(tpl.substr(open));
+      break;
+    }
+    char op = close > open + 1 ? tpl[open + 1] : ' ';
+    switch (op) {
+      case '+':
+      case '#': regex += ".*"; break;
+      case '/': regex += "(?:/[^/?#]*)*"; break;
+      case '.': regex += "(?:\\.[^/?#]*)*"; break;
+      case ';': regex += "(?:;[^/?#]*)*"; break;
+      case '?':
+      case '&': regex += "(?:[?&][^#]*)?"; break;
+      default: regex += "[^/?#]*"; break;
+    }
+    tpl.remove_prefix(close + 1);
+  }
+  RE2::Options options;
+  options.set_log_errors(false);
+  regex_ = std::make_shared<const re2::RE2>(regex, options);
+}
+
+bool UriTemplateMatcher::valid() const noexcept { return regex_ && regex_->ok(); }
+
+bool UriTemplateMatcher::matches(std::string_view uri) const {
+  return valid() && RE2::FullMatch(re2::StringPiece(uri.data(), uri.size()), *regex_);
+}
+
 std::optional<PatternSet> PatternSet::read(const boost::json::value& value, config::JsonReader& reader,
                                            const std::string& path) {
   PatternSet set;

@@ -37,6 +37,20 @@ class Pattern {
   std::shared_ptr<const re2::RE2> regex_;
 };
 
+// An RFC 6570 URI template as a matcher of the URIs it expands to: "demo://x/{id}" matches
+// "demo://x/42". Literal parts match exactly; an expression matches what its operator can
+// produce ({var}: no '/', '?' or '#'; {+var} and {#var}: anything; {/var}, {.var}, {;var},
+// {?var}, {&var}: their prefixed segments).
+class UriTemplateMatcher {
+ public:
+  explicit UriTemplateMatcher(std::string_view uri_template);
+  bool matches(std::string_view uri) const;
+  bool valid() const noexcept;
+
+ private:
+  std::shared_ptr<const re2::RE2> regex_;
+};
+
 // A list of patterns from a string or an array of strings.
 class PatternSet {
  public:

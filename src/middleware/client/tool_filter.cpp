@@ -107,33 +107,103 @@ awaitable<json::value> ToolFilter::list_resources(json::object params, RequestCo
 
 awaitable<json::value> ToolFilter::list_resource_templates(json::object params, RequestContext* ctx) {
   json::value result = co_await next("resources/templates/list", std::move(params), ctx);
+  note_templates(result);
   filter_list(result, "resourceTemplates", "uriTemplate", config_->resources);
   co_return result;
 }
 
+void ToolFilter::note_templates(const json::value& result) {
+  auto* obj = result.if_object();
+  auto* items = obj ? obj->if_contains("resourceTemplates") : nullptr;
+  if (!items || !items->is_array()) return;
+  std::vector<UriTemplateMatcher> hidden;
+  for (auto& item : items->get_array()) {
+    auto tpl = item.is_object() ? string_field(item.get_object(), "uriTemplate") : std::string_view();
+    if (!tpl.empty() && !config_->resources.visible(tpl)) hidden.emplace_back(tpl);
+  }
+  // A paginated list adds to what earlier pages found.
+  if (obj->contains("nextCursor") || !hidden_templates_) {
+    if (!hidden_templates_) hidden_templates_.emplace();
+    for (auto& h : hidden) hidden_templates_->push_back(std::move(h));
+  } else {
+    hidden_templates_ = std::move(hidden);
+  }
+}
+
+bool ToolFilter::on_server_notification(std::string_view method, json::object&) {
+  if (method == "notifications/resources/list_changed") hidden_templates_.reset();
+  return true;
+}
+
+awaitable<bool> ToolFilter::uri_visible(std::string_view uri, RequestContext* ctx) {
+  if (!config_->resources.visible(uri)) co_return false;
+  if (config_->resources.allow.empty() && config_->resources.block.empty()) co_return true;
+  if (!hidden_templates_) {
+    std::string target(uri);  // the view may not survive the awaits below
+    json::value cursor;
+    hidden_templates_.emplace();
+    for (int page = 0; page < 100; ++page) {
+      json::object params;
+      if (cursor.is_string()) params["cursor"] = cursor;
+      json::value result;
+      try {
+        result = co_await next("resources/templates/list", std::move(params), ctx);
+      } catch (const McpError&) {
+        break;  // no templates to hide behind
+      }
+      auto* obj = result.if_object();
+      if (auto* items = obj ? obj->if_contains("resourceTemplates") : nullptr; items && items->is_array()) {
+        for (auto& item : items->get_array()) {
+          auto tpl = item.is_object() ? string_field(item.get_object(), "uriTemplate") : std::string_view();
+          if (!tpl.empty() && !config_->resources.visible(tpl)) hidden_templates_->emplace_back(tpl);
+        }
+      }
+      auto* next_cursor = obj ? obj->if_contains("nextCursor") : nullptr;
+      if (!next_cursor || !next_cursor->is_string()) break;
+      cursor = *next_cursor;
+    }
+    for (auto& t : *hidden_templates_)
+      if (t.matches(target)) co_return false;
+    co_return true;
+  }
+  for (auto& t : *hidden_templates_)
+    if (t.matches(uri)) co_return false;
+  co_return true;
+}
+
+namespace {
+
+McpError resource_not_found(std::string_view uri) {
+  return McpError(ec::kResourceNotFound, fmt::format("Resource not found: {}", uri),
+                  json::object{{"uri", uri}});
+}
+
+}  // namespace
+
 awaitable<json::value> ToolFilter::read_resource(json::object params, RequestContext* ctx) {
-  auto uri = string_field(params, "uri");
-  if (!config_->resources.visible(uri))
-    throw McpError(ec::kResourceNotFound, fmt::format("Resource not found: {}", uri),
-                   json::object{{"uri", uri}});
+  std::string uri(string_field(params, "uri"));
+  bool visible = co_await uri_visible(uri, ctx);
+  if (!visible) throw resource_not_found(uri);
   co_return co_await next("resources/read", std::move(params), ctx);
 }
 
 awaitable<json::value> ToolFilter::other(std::string method, json::object params, RequestContext* ctx) {
   if (method == "resources/subscribe" || method == "resources/unsubscribe") {
-    auto uri = string_field(params, "uri");
-    if (!config_->resources.visible(uri))
-      throw McpError(ec::kResourceNotFound, fmt::format("Resource not found: {}", uri),
-                     json::object{{"uri", uri}});
+    std::string uri(string_field(params, "uri"));
+    bool visible = co_await uri_visible(uri, ctx);
+    if (!visible) throw resource_not_found(uri);
   }
   if (method == "completion/complete") {
     if (auto* ref = params.if_contains("ref"); ref && ref->is_object()) {
       auto& r = ref->get_object();
       if (string_field(r, "type") == "ref/prompt" && !config_->prompts.visible(string_field(r, "name")))
         throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", string_field(r, "name")));
-      if (string_field(r, "type") == "ref/resource" && !config_->resources.visible(string_field(r, "uri")))
-        throw McpError(ec::kResourceNotFound, fmt::format("Resource not found: {}", string_field(r, "uri")),
-                       json::object{{"uri", string_field(r, "uri")}});
+      if (string_field(r, "type") == "ref/resource") {
+        std::string uri(string_field(r, "uri"));
+        bool visible = co_await uri_visible(uri, ctx);
+        // A completion reference may name the template itself.
+        if (!visible || !config_->resources.visible(uri)) throw resource_not_found(uri);
+      }
     }
   }
   co_return co_await next(std::move(method), std::move(params), ctx);

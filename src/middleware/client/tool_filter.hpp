@@ -9,11 +9,17 @@
 //   "resources": {"allow": [...], "block": [...]}             resource URIs and URI templates
 //   "allow" / "block" at the top level are shorthands for "tools".
 // An item is visible when it matches an allow pattern (or there is no allow list) and no block
-// pattern. Patterns are globs, or RE2 regexes after "re:" (see pattern.hpp).
+// pattern. Patterns are globs, or RE2 regexes after "re:" (see pattern.hpp). A hidden resource
+// template also hides every URI it expands to: reading, subscribing to or completing one is
+// refused like a hidden resource (the templates are looked up once, and again after the
+// server's resources/list_changed).
 // Order: usually after logging (so refused calls are logged) and before security.
 
 #include "middleware/pattern.hpp"
 #include "middleware/service.hpp"
+
+#include <optional>
+#include <vector>
 
 namespace mcproxy::middleware {
 
@@ -47,8 +53,17 @@ class ToolFilter final : public Middleware {
   boost::asio::awaitable<json::value> other(std::string method, json::object params,
                                             RequestContext* ctx) override;
 
+ public:
+  bool on_server_notification(std::string_view method, json::object& params) override;
+
  private:
+  // Whether a concrete URI is visible: by the patterns, and not an expansion of a hidden
+  // template (which are fetched from the server the first time they are needed).
+  boost::asio::awaitable<bool> uri_visible(std::string_view uri, RequestContext* ctx);
+  void note_templates(const json::value& result);
+
   std::shared_ptr<const ToolFilterConfig> config_;
+  std::optional<std::vector<UriTemplateMatcher>> hidden_templates_;  // nullopt: not known yet
 };
 
 }  // namespace mcproxy::middleware
