@@ -3,6 +3,7 @@
 // scanning of results for secrets (redact or block).
 
 #include "mcp/error.hpp"
+#include "middleware/client/security.hpp"
 #include "support_middleware.hpp"
 
 #include <boost/json.hpp>
@@ -190,6 +191,38 @@ TEST_SUITE("security") {
     CHECK(refusal(*preset, "send", json::object{{"body", "-----BEGIN RSA PRIVATE KEY-----\nMII..."}}));
     CHECK_FALSE(refusal(*preset, "read_file", json::object{{"path", "docs/notes..md"}}));
     CHECK_FALSE(refusal(*preset, "read_file", json::object{{"path", "/workspace/readme.md"}}));
+  }
+
+  TEST_CASE("paths are matched resolved too: //, /./ and .. do not slip past the preset") {
+    auto inner = backend();
+    auto preset = client_chain("security", R"({"preset": "default"})", inner);
+    for (auto path : {"/etc//passwd", "/etc/./passwd", "/home/me/.ssh/./id_rsa", "/srv/x/../../etc/shadow",
+                      "file:///etc//shadow", "C:\\x\\..\\..\\etc\\passwd"}) {
+      CAPTURE(path);
+      CHECK(refusal(*preset, "read_file", json::object{{"path", path}}));
+    }
+    CHECK_FALSE(refusal(*preset, "read_file", json::object{{"path", "/workspace//docs/./readme.md"}}));
+  }
+
+  TEST_CASE("an allow-list holds for the resolved path: .. cannot climb out of it") {
+    auto inner = backend();
+    auto chain = client_chain("security", R"({"rules": [{"name": "data-only", "tools": "read_*",
+        "arguments": {"path": "^/srv/data/"}, "negate": true}]})", inner);
+    CHECK(refusal(*chain, "read_file", json::object{{"path", "/srv/data/../../etc/shadow"}}));
+    CHECK(refusal(*chain, "read_file", json::object{{"path", "/srv/data/../private/x"}}));
+    CHECK_FALSE(refusal(*chain, "read_file", json::object{{"path", "/srv/data/a/../b.txt"}}));
+    CHECK_FALSE(refusal(*chain, "read_file", json::object{{"path", "/srv//data/c.txt"}}));
+  }
+
+  TEST_CASE("normalize_path resolves lexically and leaves other text alone") {
+    using mcproxy::middleware::normalize_path;
+    CHECK(normalize_path("/a//b/./c/../d") == "/a/b/d");
+    CHECK(normalize_path("/../../etc") == "/etc");
+    CHECK(normalize_path("a/../../b") == "../b");
+    CHECK(normalize_path("dir/") == "dir/");
+    CHECK(normalize_path("file:///a/./b") == "file:///a/b");
+    CHECK(normalize_path("no slashes here") == "no slashes here");
+    CHECK(normalize_path("/") == "/");
   }
 
   // --- results ----------------------------------------------------------------------------------

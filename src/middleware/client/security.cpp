@@ -141,24 +141,99 @@ std::string field_text(const json::value& v) {
   return v.is_string() ? std::string(v.get_string()) : json::serialize(v);
 }
 
+// Copies `v` with every path-like string normalized; false when nothing changed.
+bool normalize_paths(json::value& v, int depth = 0) {
+  if (depth > 64) return false;
+  bool changed = false;
+  if (auto* str = v.if_string()) {
+    auto normalized = normalize_path(*str);
+    if (normalized != std::string_view(*str)) {
+      *str = normalized;
+      changed = true;
+    }
+  } else if (auto* arr = v.if_array()) {
+    for (auto& item : *arr) changed |= normalize_paths(item, depth + 1);
+  } else if (auto* obj = v.if_object()) {
+    for (auto& [key, item] : *obj) changed |= normalize_paths(item, depth + 1);
+  }
+  return changed;
+}
+
 }  // namespace
 
+std::string normalize_path(std::string_view text) {
+  if (text.find('/') == std::string_view::npos && text.find('\\') == std::string_view::npos)
+    return std::string(text);
+  std::string prefix;  // "file://" and the like stay as they are
+  if (auto scheme = text.find("://"); scheme != std::string_view::npos &&
+                                     text.substr(0, scheme).find('/') == std::string_view::npos) {
+    prefix = std::string(text.substr(0, scheme + 3));
+    text.remove_prefix(scheme + 3);
+  }
+  std::string path(text);
+  for (auto& c : path)
+    if (c == '\\') c = '/';
+  bool absolute = !path.empty() && path.front() == '/';
+  bool trailing = path.size() > 1 && path.back() == '/';
+  std::vector<std::string_view> parts;
+  std::string_view rest(path);
+  while (!rest.empty()) {
+    auto slash = rest.find('/');
+    auto part = rest.substr(0, slash);
+    rest.remove_prefix(slash == std::string_view::npos ? rest.size() : slash + 1);
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty() && parts.back() != "..") parts.pop_back();
+      else if (!absolute) parts.push_back(part);  // above a relative start: kept, visible
+      continue;
+    }
+    parts.push_back(part);
+  }
+  std::string out = prefix + (absolute ? "/" : "");
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += '/';
+    out += parts[i];
+  }
+  if (trailing && !parts.empty()) out += '/';
+  if (out.empty()) out = ".";
+  return out;
+}
+
 void Security::check_rules(std::string_view tool, const json::object& arguments) const {
-  std::optional<std::string> all_text;  // serialized once, only if a rule needs it
+  // Paths are matched as written and as they resolve ("/srv/data/../../etc/shadow" is
+  // "/etc/shadow", "/etc//passwd" is "/etc/passwd"): a block rule fires on either, an
+  // allow-list (negate) must hold for the resolved one.
+  json::value normalized_value = arguments;
+  bool changed = normalize_paths(normalized_value);
+  const json::object& normalized = changed ? normalized_value.get_object() : arguments;
+  std::optional<std::string> raw_text, normalized_text;  // serialized once, only if needed
+  auto text_of = [&](bool norm) -> const std::string& {
+    auto& slot = norm ? normalized_text : raw_text;
+    if (!slot) slot = json::serialize(norm ? normalized : arguments);
+    return *slot;
+  };
   for (auto& rule : config_->rules) {
     if (!rule.tools.empty() && !rule.tools.matches(tool)) continue;
-    // A rule without argument patterns applies to every call of its tools.
-    bool matched = !rule.arguments && rule.fields.empty();
-    if (rule.arguments) {
-      if (!all_text) all_text = json::serialize(arguments);
-      matched = rule.arguments->matches(*all_text);
+    // Whether the rule's argument patterns match the arguments (raw or resolved form).
+    auto matches = [&](bool norm) {
+      const json::object& args = norm ? normalized : arguments;
+      bool matched = false;
+      if (rule.arguments) matched = rule.arguments->matches(text_of(norm));
+      for (auto& [field, pattern] : rule.fields) {
+        auto* v = args.if_contains(field);
+        if (v && pattern.matches(field_text(*v))) matched = true;
+      }
+      return matched;
+    };
+    bool matched;
+    if (!rule.arguments && rule.fields.empty()) {
+      matched = true;  // no argument patterns: every call of its tools
+    } else if (rule.negate) {
+      // An allow-list: fires when the resolved arguments do not match (a missing field too).
+      matched = !matches(true);
+    } else {
+      matched = matches(false) || (changed && matches(true));
     }
-    for (auto& [field, pattern] : rule.fields) {
-      auto* v = arguments.if_contains(field);
-      if (v && pattern.matches(field_text(*v))) matched = true;
-    }
-    // A negated rule is an allow-list: it fires when nothing matched (a missing field too).
-    if (rule.negate) matched = !matched;
     if (!matched) continue;
     if (rule.block) {
       spdlog::warn("[{}] security rule '{}' blocked a call to '{}'", server_, rule.name, tool);

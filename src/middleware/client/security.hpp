@@ -19,6 +19,9 @@
 //                                          AWS keys, private key blocks, GitHub/Slack/OpenAI-style
 //                                          tokens
 // Regexes are RE2 (linear time on untrusted input). A blocked call gets -32602 naming the rule.
+// Path-like strings in the arguments are also matched resolved (normalize_path): a block rule
+// fires on the text as written or as resolved, an allow-list (negate) must hold resolved, so
+// "//", "/./" and ".." cannot slip a path past a rule.
 // Order: inner to logging and tool_filter.
 
 #include "middleware/pattern.hpp"
@@ -29,6 +32,11 @@
 #include <vector>
 
 namespace mcproxy::middleware {
+
+// Lexically resolves a path or file URI: "//" and "/./" collapse, ".." removes the segment
+// before it (never above the root), backslashes count as slashes; "file://" stays. Strings
+// without a slash are returned unchanged.
+std::string normalize_path(std::string_view text);
 
 struct SecurityRule {
   std::string name;
