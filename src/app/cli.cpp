@@ -5,6 +5,7 @@
 #include "config/config.hpp"
 #include "middleware/plan.hpp"
 #include "proxy/proxy.hpp"
+#include "support/redaction.hpp"
 
 #include <optional>
 
@@ -123,6 +124,7 @@ int main(int argc, char** argv) {
     }
     if (!credentials_path.empty()) credentials = config::load_credentials_file(credentials_path);
     config = config::load_config_file(config_path, credentials);
+    support::set_secrets(config.secrets);  // nothing shown from here on may contain them
     plan = middleware::compile_plan(config);  // every middleware config, before anything starts
   } catch (const config::ConfigError& e) {
     std::fprintf(stderr, "mcproxy: %s\n", e.what());

@@ -4,6 +4,7 @@
 #include "proxy/backend.hpp"
 #include "proxy/relay.hpp"
 #include "proxy/session_manager.hpp"
+#include "support/redaction.hpp"
 #include "transport/stdio_child.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -62,14 +63,14 @@ int check_config(const config::Config& config, const middleware::Plan& plan) {
       std::string program = find_program(s);
       std::string args;
       for (auto& a : s.args) args += " " + a;
-      what = fmt::format("stdio  {}{}", s.command, args);
+      what = support::redact(fmt::format("stdio  {}{}", s.command, args));
       if (program.empty() && !s.disabled) {
         what += fmt::format("\n      PROBLEM: \"{}\" is not found in PATH", s.command);
         ++problems;
       }
       if (!s.env.empty()) what += fmt::format("\n      env: {} variable(s) (values not shown)", s.env.size());
     } else {
-      what = fmt::format("{}  {}", config::to_string(s.transport), s.url);
+      what = fmt::format("{}  {}", config::to_string(s.transport), support::redact_url(s.url));
       if (!s.headers.empty()) what += fmt::format("\n      headers: {} (values not shown)", s.headers.size());
       if (s.tls_insecure) what += "\n      WARNING: tls.insecure is set";
     }
@@ -86,7 +87,7 @@ int check_config(const config::Config& config, const middleware::Plan& plan) {
               config.naming.separator.c_str());
   if (!config.warnings.empty()) {
     std::printf("\nwarnings:\n");
-    for (auto& w : config.warnings) std::printf("  - %s\n", w.c_str());
+    for (auto& w : config.warnings) std::printf("  - %s\n", support::redact(w).c_str());
   }
   if (problems) std::printf("\n%d problem(s) found\n", problems);
   return problems ? 1 : 0;
@@ -132,7 +133,7 @@ int list_catalogue(const config::Config& config, const middleware::Plan& plan) {
           if (b->up() || b->state() == proxy::BackendState::disabled) continue;
           auto h = b->health();
           std::printf("server %s is %s: %s\n", b->name().c_str(), std::string(proxy::to_string(b->state())).c_str(),
-                      h["lastError"].is_string() ? std::string(h["lastError"].get_string()).c_str() : "");
+                      h["lastError"].is_string() ? support::redact(h["lastError"].get_string()).c_str() : "");
           exit_code = 1;
         }
         co_await proxy::stop_all(backends);

@@ -3,6 +3,8 @@
 #include "config/json_reader.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 
 #include <fmt/format.h>
 
@@ -122,10 +124,20 @@ void read_server(JsonReader& r, const std::string& name, const json::value& valu
       }
     }
   } else if (url) {
+    std::string url_userinfo;
     if (auto u = r.string(*url, child_path(path, "url"))) {
       if (!u->starts_with("http://") && !u->starts_with("https://"))
         r.error(child_path(path, "url"), fmt::format("expected an http:// or https:// URL, found \"{}\"", *u));
       s.url = std::move(*u);
+      // "https://user:password@host/...": credentials go in an Authorization header (as curl
+      // does), never on the request line or in what MCProxy shows.
+      if (auto parsed = boost::urls::parse_uri(s.url); parsed && parsed->has_userinfo()) {
+        std::string userinfo = parsed->userinfo();  // percent-decoded
+        boost::urls::url stripped(*parsed);
+        stripped.remove_userinfo();
+        s.url = std::string(stripped.buffer());
+        url_userinfo = std::move(userinfo);
+      }
     }
     if (auto* v = obj->if_contains("headers")) {
       std::string hpath = child_path(path, "headers");
@@ -162,6 +174,13 @@ void read_server(JsonReader& r, const std::string& name, const json::value& valu
         if (auto* i = t->if_contains("insecure")) s.tls_insecure = r.boolean(*i, child_path(tpath, "insecure")).value_or(false);
       }
     }
+    bool has_authorization = std::any_of(s.headers.begin(), s.headers.end(), [](auto& h) {
+      return std::equal(h.first.begin(), h.first.end(), "authorization", "authorization" + 13,
+                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }) &&
+             h.first.size() == 13;
+    });
+    if (!url_userinfo.empty() && !has_authorization)
+      s.headers.emplace_back("Authorization", "Basic " + base64(url_userinfo));
     s.connect_timeout = read_ms(r, *obj, "connectTimeoutMs", path, s.connect_timeout);
     if (type.empty() || type == "auto") s.transport = ServerTransport::auto_detect;
     else if (type == "http" || type == "streamable-http" || type == "streamableHttp")
@@ -456,6 +475,7 @@ Config parse_config(const json::value& document, std::string source,
     throw ConfigError(source, r.errors(), notes);
   }
   config.warnings = r.warnings();
+  config.secrets = r.substituted();
   return config;
 }
 

@@ -119,6 +119,8 @@ struct Config {
   NamingConfig naming;
   MiddlewareSettings middleware;
   std::vector<std::string> warnings;  // unknown keys and the like; logged at start
+  // Values that came from ${VAR} substitutions: never shown (support/redaction.hpp).
+  std::vector<std::string> secrets;
 };
 
 // Every problem found, one per line: "<path>: <what was expected>, found <what>".

@@ -66,12 +66,21 @@ std::string_view json_kind(const json::value& v) noexcept {
   return "value";
 }
 
+std::string JsonReader::scrub(std::string message) const {
+  for (auto& secret : substituted_) {
+    if (secret.size() < 4) continue;  // as support::redact: short values would garble the text
+    for (auto pos = message.find(secret); pos != std::string::npos; pos = message.find(secret, pos + 3))
+      message.replace(pos, secret.size(), "***");
+  }
+  return message;
+}
+
 void JsonReader::error(std::string path, std::string message) {
-  errors_.push_back(path.empty() ? message : fmt::format("{}: {}", path, message));
+  errors_.push_back(scrub(path.empty() ? message : fmt::format("{}: {}", path, message)));
 }
 
 void JsonReader::warning(std::string path, std::string message) {
-  warnings_.push_back(path.empty() ? message : fmt::format("{}: {}", path, message));
+  warnings_.push_back(scrub(path.empty() ? message : fmt::format("{}: {}", path, message)));
 }
 
 void JsonReader::expected(const std::string& path, std::string_view what, const json::value& found) {
@@ -231,6 +240,7 @@ std::optional<std::string> JsonReader::substitute(std::string_view text, const s
       ok = false;
     } else if (auto value = env_(std::string(name)); value && !(value->empty() && fallback)) {
       out += *value;
+      if (!value->empty()) substituted_.push_back(*value);
     } else if (fallback) {
       out += *fallback;
     } else {

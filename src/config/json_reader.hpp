@@ -55,9 +55,16 @@ class JsonReader {
 
   const std::vector<std::string>& errors() const noexcept { return errors_; }
   const std::vector<std::string>& warnings() const noexcept { return warnings_; }
+  // Every value a ${VAR} brought in (not the defaults written after ":-"): they may be
+  // secrets, so nothing MCProxy shows may contain them (support/redaction.hpp). Messages
+  // recorded here already have them replaced.
+  const std::vector<std::string>& substituted() const noexcept { return substituted_; }
 
  private:
+  std::string scrub(std::string message) const;
+
   EnvLookup env_;
+  std::vector<std::string> substituted_;
   std::vector<std::string> errors_;
   std::vector<std::string> warnings_;
 };

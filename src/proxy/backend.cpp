@@ -5,6 +5,7 @@
 #include "middleware/plan.hpp"
 #include "proxy/naming.hpp"
 #include "proxy/relay.hpp"
+#include "support/redaction.hpp"
 #include "transport/http_transport.hpp"
 #include "transport/stdio_child.hpp"
 
@@ -343,7 +344,7 @@ awaitable<bool> Backend::connect_once() {
   if (was_up_before) ++reconnects_;
   spdlog::info("[{}] {} in {} ms ({}, protocol {}): {} tools, {} prompts, {} resources, {} templates",
                name(), was_up_before ? "reconnected" : "up", ms.count(),
-               transport_->pid() > 0 ? fmt::format("pid {}", transport_->pid()) : config_.url,
+               transport_->pid() > 0 ? fmt::format("pid {}", transport_->pid()) : support::redact_url(config_.url),
                protocol_version_, list(ListKind::tools).size(), list(ListKind::prompts).size(),
                list(ListKind::resources).size(), list(ListKind::templates).size());
   ever_up_ = true;
@@ -565,10 +566,10 @@ json::object Backend::health() const {
   h["state"] = state_ == BackendState::up && loading_lists_ ? "starting" : to_string(state_);
   h["transport"] = config::to_string(config_.transport);
   if (config_.transport == config::ServerTransport::stdio) {
-    h["command"] = config_.command;  // never the env: it may hold secrets
+    h["command"] = support::redact(config_.command);  // never the env or args: secrets
     if (transport_ && transport_->pid() > 0) h["pid"] = transport_->pid();
   } else {
-    h["url"] = config_.url;  // never the headers: they may hold credentials
+    h["url"] = support::redact_url(config_.url);  // never the headers: they hold credentials
     if (auto* http = dynamic_cast<transport::HttpTransport*>(transport_.get()); http && up())
       h["detected"] = http->legacy() ? "sse" : "streamable-http";
   }
@@ -582,7 +583,7 @@ json::object Backend::health() const {
     if (has_capability(list_capability(kind))) h[list_key(kind)] = list(kind).size();
   }
   h["inFlight"] = peer_ ? peer_->in_flight() : 0;
-  h["lastError"] = last_error_.empty() ? json::value(nullptr) : json::value(last_error_);
+  h["lastError"] = last_error_.empty() ? json::value(nullptr) : json::value(support::redact(last_error_));
   return h;
 }
 

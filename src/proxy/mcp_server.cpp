@@ -2,6 +2,7 @@
 
 #include "mcp/protocol.hpp"
 #include "proxy/version_adapter.hpp"
+#include "support/redaction.hpp"
 
 #include <boost/json.hpp>
 
@@ -157,12 +158,15 @@ awaitable<std::optional<json::object>> McpServer::handle(std::shared_ptr<Downstr
   } catch (const McpError& e) {
     spdlog::info("session {} req#{} {} failed in {} us: {} ({})", session->label(),
                  ctx.correlation_id, method, elapsed_us(), e.what(), e.code());
+    // An error of MCProxy's own may name a backend's URL or command: never with a secret.
+    if (support::holds_secret(e.what()))
+      co_return mcp::make_error(ctx.id, McpError(e.code(), support::redact(e.what()), e.data()));
     co_return mcp::make_error(ctx.id, e);
   } catch (const std::exception& e) {
     spdlog::error("session {} req#{} {} internal error: {}", session->label(), ctx.correlation_id,
                   method, e.what());
     co_return mcp::make_error(ctx.id, ec::kInternalError,
-                              fmt::format("Internal error in MCProxy: {}", e.what()));
+                              support::redact(fmt::format("Internal error in MCProxy: {}", e.what())));
   }
 }
 

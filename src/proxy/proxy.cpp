@@ -9,6 +9,7 @@
 #include "proxy/relay.hpp"
 #include "proxy/session_manager.hpp"
 #include "proxy/stdio_endpoint.hpp"
+#include "support/redaction.hpp"
 #include "transport/http_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -134,6 +135,7 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
       config_status.last_error = failure;
       co_return;
     }
+    support::set_secrets(next.secrets);
     for (auto& w : next.warnings) spdlog::warn("{}: {}", next.source, w);
     if (next.http.host != bound_http.host || next.http.port != bound_http.port ||
         next.http.path != bound_http.path)

@@ -1,6 +1,7 @@
 #include "transport/http_transport.hpp"
 
 #include "mcp/jsonrpc.hpp"
+#include "support/redaction.hpp"
 #include "transport/sse_parser.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -153,7 +154,7 @@ HttpTransport::~HttpTransport() {
 
 awaitable<void> HttpTransport::start() {
   auto parsed = boost::urls::parse_uri(options_.url);
-  if (!parsed) throw std::runtime_error(fmt::format("\"{}\" is not a valid URL", options_.url));
+  if (!parsed) throw std::runtime_error(fmt::format("\"{}\" is not a valid URL", support::redact_url(options_.url)));
   url_.tls = parsed->scheme() == "https";
   url_.host = parsed->host();
   url_.port = parsed->has_port() ? std::string(parsed->port()) : (url_.tls ? "443" : "80");
@@ -322,7 +323,7 @@ void HttpTransport::report_closed(std::string reason) {
 }
 
 std::string HttpTransport::request_error(std::string_view what) const {
-  return fmt::format("backend '{}' ({}): {}", options_.name, options_.url, what);
+  return fmt::format("backend '{}' ({}): {}", options_.name, support::redact_url(options_.url), what);
 }
 
 awaitable<bool> HttpTransport::read_body(Exchange& x, bool deliver_json) {
@@ -534,7 +535,7 @@ awaitable<void> HttpTransport::open_legacy() {
   auto [ec] = co_await ready->async_wait(kTuple);
   if (endpoint_.host.empty()) {
     throw std::runtime_error(fmt::format("no \"endpoint\" event on the SSE stream of {} within {} ms",
-                                         options_.url, options_.connect_timeout.count()));
+                                         support::redact_url(options_.url), options_.connect_timeout.count()));
   }
 }
 
@@ -554,7 +555,8 @@ awaitable<void> HttpTransport::legacy_stream(std::shared_ptr<asio::steady_timer>
   if (read_error) throw std::runtime_error(read_error.message());
   auto status = x.parser->get().result_int();
   if (status != 200 || !content_type(x.parser->get()).starts_with("text/event-stream"))
-    throw std::runtime_error(fmt::format("GET {} answered HTTP {} without an event stream", options_.url, status));
+    throw std::runtime_error(fmt::format("GET {} answered HTTP {} without an event stream",
+                                         support::redact_url(options_.url), status));
   char chunk[16 * 1024];
   while (!x.parser->is_done() && !stopping_) {
     x.parser->get().body().data = chunk;
