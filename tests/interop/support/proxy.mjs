@@ -93,8 +93,10 @@ process.on('exit', () => {
  * Resolves {url, proc, output(), stop()} once the proxy logs "MCProxy listening on <url>".
  * stop() sends SIGTERM, then SIGKILL after 10 s; it resolves with the exit code
  * (null if the process ended by a signal, see proc.signalCode).
+ * `wrapper` (e.g. ['prlimit', '--nofile=256:256']) is a command that execs the proxy with its
+ * arguments appended, so proc.pid is still the proxy's.
  */
-export async function startProxy(config, { extraArgs = [], env = process.env, cwd } = {}) {
+export async function startProxy(config, { extraArgs = [], env = process.env, cwd, wrapper = [] } = {}) {
   const bin = process.env.MCPROXY_BIN;
   if (!bin) throw new Error('MCPROXY_BIN is not set: point it at the built mcproxy executable');
 
@@ -108,7 +110,9 @@ export async function startProxy(config, { extraArgs = [], env = process.env, cw
   }
 
   const args = ['--config', configFile, '--port', '0', '--log-level', 'debug', ...extraArgs];
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd });
+  const command = wrapper.length ? wrapper[0] : bin;
+  const commandArgs = wrapper.length ? [...wrapper.slice(1), bin, ...args] : args;
+  const proc = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd });
   live.add(proc);
 
   let out = '';
