@@ -42,6 +42,11 @@ asio::awaitable<PendingRequests::Result> PendingRequests::wait(std::int64_t id,
   co_return Result{Outcome::cancelled, std::nullopt};
 }
 
+bool PendingRequests::waiting(std::int64_t id) const noexcept {
+  auto it = waiting_.find(id);
+  return it != waiting_.end() && !it->second->response && !it->second->connection_lost;
+}
+
 bool PendingRequests::complete(Message response) {
   const auto& id = response.id();
   if (!id.is_int64()) return false;

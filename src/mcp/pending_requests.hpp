@@ -36,6 +36,8 @@ class PendingRequests {
   // Wakes every waiter with connection_lost.
   void fail_all();
   std::size_t size() const noexcept { return waiting_.size(); }
+  // Whether `id` still waits for its response (none delivered yet).
+  bool waiting(std::int64_t id) const noexcept;
 
  private:
   struct Waiter;

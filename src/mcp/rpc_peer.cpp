@@ -24,6 +24,10 @@ void RpcPeer::attach() {
   transport_.on_message = [weak](std::string_view text) {
     if (auto self = weak.lock()) self->on_message(text);
   };
+  transport_.awaiting = [weak](std::int64_t id) {
+    auto self = weak.lock();
+    return self && self->pending_.waiting(id);
+  };
 }
 
 awaitable<json::value> RpcPeer::request(std::string_view method, json::object params,

@@ -85,12 +85,14 @@ struct HttpTransport::Connection {
 
 // One request and its response being read.
 struct HttpTransport::Exchange {
+  explicit Exchange(std::size_t max_message_bytes) : sse(max_message_bytes) {}
   std::unique_ptr<Connection> connection;
   // Re-made for each attempt (a parser that saw an error is not reused).
   std::optional<http::response_parser<http::buffer_body>> parser{std::in_place};
   std::string body;  // JSON (or error) bodies
   SseParser sse;
   bool event_stream = false;
+  bool resumable = false;   // the server gave event ids or a retry delay
   bool standalone = false;  // the GET stream: its event ids are what Last-Event-ID resumes
 };
 
@@ -336,16 +338,27 @@ awaitable<bool> HttpTransport::read_body(Exchange& x, bool deliver_json) {
     if (ec) co_return false;
     std::size_t got = sizeof chunk - x.parser->get().body().size;
     if (x.event_stream) {
-      x.sse.feed(std::string_view(chunk, got), [&](SseEvent&& event) {
+      bool fits = x.sse.feed(std::string_view(chunk, got), [&](SseEvent&& event) {
         // Only the GET stream is resumed with Last-Event-ID; ids of POST streams belong to
         // those streams (sending one on a GET asks the server to replay that POST instead).
         if (x.standalone && !event.id.empty()) last_event_id_ = event.id;
+        if (!event.id.empty()) x.resumable = true;
         if (event.event == "message" && !event.data.empty()) deliver(event.data);
       });
-      if (x.sse.buffered() > options_.max_message_bytes) co_return false;
+      if (!fits) {
+        overflows_.warn("sse", fmt::format("[{}] sent an SSE event over {} bytes (maxMessageBytes): "
+                                           "the stream is given up",
+                                           options_.name, options_.max_message_bytes));
+        co_return false;
+      }
+      if (x.sse.retry_ms()) x.resumable = true;
     } else {
       x.body.append(chunk, got);
-      if (x.body.size() > options_.max_message_bytes) co_return false;
+      if (x.body.size() > options_.max_message_bytes) {
+        overflows_.warn("body", fmt::format("[{}] sent a response body over {} bytes (maxMessageBytes)",
+                                            options_.name, options_.max_message_bytes));
+        co_return false;
+      }
     }
   }
   if (!x.event_stream && deliver_json && !x.body.empty()) deliver(x.body);
@@ -395,7 +408,7 @@ awaitable<void> HttpTransport::post(std::string message) {
   for (auto& [k, v] : options_.headers) req.set(k, v);
   req.body() = std::move(message);
   req.prepare_payload();
-  Exchange x;
+  Exchange x(options_.max_message_bytes);
   auto failure = co_await exchange(req, x, options_.io_timeout);
   if (!failure.empty()) {
     fail_request(id, mcp::error_code::kBackendUnavailable, request_error(failure));
@@ -426,7 +439,17 @@ awaitable<void> HttpTransport::post(std::string message) {
   if (status == 200 || status == 202) {
     if (keep) release(std::move(x.connection));
     else x.connection->close();
-    if (!ok && !id.is_null()) fail_request(id, mcp::error_code::kBackendUnavailable, request_error("the response stream broke off"));
+    if (!ok && !id.is_null()) {
+      fail_request(id, mcp::error_code::kBackendUnavailable, request_error("the response stream broke off"));
+    } else if (status == 200 && id.is_int64() && awaiting && awaiting(id.get_int64()) &&
+               !(x.event_stream && x.resumable)) {
+      // The exchange is over and did not answer the request (garbage, another id, a stream that
+      // ended early): fail it now rather than at its deadline. A stream the server marked as
+      // resumable (event ids, retry) may still deliver it later.
+      fail_request(id, mcp::error_code::kBackendUnavailable,
+                   request_error(x.event_stream ? "the response stream ended without an answer"
+                                                : "the response body is not an answer to the request"));
+    }
     co_return;
   }
   if (keep) release(std::move(x.connection));
@@ -457,7 +480,7 @@ awaitable<void> HttpTransport::get_stream_loop() {
   auto self = shared_from_this();
   std::chrono::milliseconds delay{1000};
   while (!stopping_) {
-    Exchange x;
+    Exchange x(options_.max_message_bytes);
     std::string failure;
     try {
       x.connection = co_await connect();
@@ -503,14 +526,21 @@ awaitable<void> HttpTransport::get_stream_loop() {
       delay = std::min(delay * 2, std::chrono::milliseconds(30'000));
       continue;
     }
-    delay = std::chrono::milliseconds(1000);
     x.event_stream = true;
     x.standalone = true;
-    co_await read_body(x, false);
+    bool whole = co_await read_body(x, false);
     x.connection->close();
     if (stopping_) break;
+    if (!whole && x.sse.overflowed()) {
+      // A server that floods its GET stream is retried with backoff, not at once.
+      asio::steady_timer t(executor_, delay);
+      co_await t.async_wait(kTuple);
+      delay = std::min(delay * 2, std::chrono::milliseconds(30'000));
+      continue;
+    }
+    delay = std::chrono::milliseconds(1000);
     // The server closed the stream: come back after its retry hint (or a second).
-    asio::steady_timer t(executor_, std::chrono::milliseconds(x.sse.retry_ms().value_or(1000)));
+    asio::steady_timer t(executor_, std::chrono::milliseconds(std::min<std::uint64_t>(x.sse.retry_ms().value_or(1000), 60'000)));
     co_await t.async_wait(kTuple);
   }
 }
@@ -540,7 +570,7 @@ awaitable<void> HttpTransport::open_legacy() {
 }
 
 awaitable<void> HttpTransport::legacy_stream(std::shared_ptr<asio::steady_timer> ready) {
-  Exchange x;
+  Exchange x(options_.max_message_bytes);
   x.connection = co_await connect();
   BusyMark busy{busy_, x.connection.get()};
   http::request<http::empty_body> req(http::verb::get, url_.target, 11);
@@ -565,7 +595,7 @@ awaitable<void> HttpTransport::legacy_stream(std::shared_ptr<asio::steady_timer>
     if (ec == http::error::need_buffer) ec = {};
     if (ec) break;
     std::size_t got = sizeof chunk - x.parser->get().body().size;
-    x.sse.feed(std::string_view(chunk, got), [&](SseEvent&& event) {
+    bool fits = x.sse.feed(std::string_view(chunk, got), [&](SseEvent&& event) {
       if (event.event == "endpoint") {
         // Relative to the SSE URL (the TypeScript SDK sends "/message?sessionId=...").
         auto base = boost::urls::parse_uri(options_.url);
@@ -588,6 +618,11 @@ awaitable<void> HttpTransport::legacy_stream(std::shared_ptr<asio::steady_timer>
         deliver(event.data);
       }
     });
+    if (!fits) {
+      x.connection->close();
+      throw std::runtime_error(fmt::format("the SSE stream sent an event over {} bytes (maxMessageBytes)",
+                                           options_.max_message_bytes));
+    }
   }
   x.connection->close();
 }
@@ -600,7 +635,7 @@ awaitable<void> HttpTransport::legacy_post(std::string message, json::value id) 
   for (auto& [k, v] : options_.headers) req.set(k, v);
   req.body() = std::move(message);
   req.prepare_payload();
-  Exchange x;
+  Exchange x(options_.max_message_bytes);
   auto failure = co_await exchange(req, x, options_.connect_timeout);
   if (!failure.empty()) {
     fail_request(id, mcp::error_code::kBackendUnavailable, request_error(failure));

@@ -13,6 +13,7 @@
 // keep-alive connections are reused. An HTTP error on a request becomes a JSON-RPC error for
 // that request; a 404 on the session ends the transport (the backend then re-initializes).
 
+#include "support/log_once.hpp"
 #include "transport/message_transport.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -102,6 +103,7 @@ class HttpTransport final : public MessageTransport, public std::enable_shared_f
   bool get_stream_started_ = false;
   bool stopping_ = false;
   bool closed_reported_ = false;
+  support::LogOncePerCause overflows_;
 };
 
 }  // namespace mcproxy::transport

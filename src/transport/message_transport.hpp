@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ class MessageTransport {
   // the connection ends for any reason other than shutdown(), with a reason for the logs.
   std::function<void(std::string_view)> on_message;
   std::function<void(std::string)> on_closed;
+  // Whether the response to the request with this id is still awaited (set by the peer): a
+  // transport that knows an exchange ended without it can fail that request at once.
+  std::function<bool(std::int64_t)> awaiting;
 };
 
 }  // namespace mcproxy::transport
