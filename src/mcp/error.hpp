@@ -21,6 +21,10 @@ inline constexpr int kInternalError = -32603;
 inline constexpr int kBackendUnavailable = -32000;
 inline constexpr int kRequestTimeout = -32001;
 inline constexpr int kResourceNotFound = -32002;
+// Internal only, never sent to a client: the server refused a request because it no longer
+// knows the upstream session (HTTP 404, or 400 naming the session), so it provably did not
+// process it; the backend re-initializes and sends it once more.
+inline constexpr int kUpstreamSessionExpired = -32010;
 }  // namespace error_code
 
 class McpError : public std::runtime_error {

@@ -121,7 +121,7 @@ void Aggregator::rebuild() {
     std::vector<NameRequest> requests;
     std::vector<std::pair<const std::shared_ptr<Backend>*, const json::object*>> items;
     for (auto& b : backends) {
-      if (!b->up()) continue;
+      if (!b->listed()) continue;
       for (auto& item : b->list(kind)) {
         auto* name = item.get_object().if_contains("name");
         if (!name || !name->is_string()) continue;
@@ -141,7 +141,7 @@ void Aggregator::rebuild() {
     }
   }
   for (auto& b : backends) {
-    if (!b->up()) continue;
+    if (!b->listed()) continue;
     const std::string& ns = b->uri_prefix();
     if (!ns.empty()) next->namespaces.push_back(Namespace{ns, b});
     for (auto& item : b->list(ListKind::resources)) {

@@ -97,7 +97,8 @@ Backend::Backend(asio::any_io_executor executor, config::ServerConfig config, Re
       config_(std::move(config)),
       relay_(relay),
       client_capabilities_(std::move(client_capabilities)),
-      owner_(std::move(owner)) {
+      owner_(std::move(owner)),
+      state_changed_(executor, std::chrono::steady_clock::time_point::max()) {
   chain_ = middleware::build_chain(client_middleware, middleware::Site{config_.name},
                                    std::make_shared<Upstream>(*this), &layers_);
   if (config_.namespace_resources) uri_prefix_ = resource_namespace(config_.name);
@@ -230,6 +231,17 @@ void Backend::set_state(BackendState state, std::string error) {
   state_ = state;
   state_since_ = std::chrono::system_clock::now();
   if (!error.empty()) last_error_ = std::move(error);
+  state_changed_.cancel();
+}
+
+awaitable<bool> Backend::wait_until_up(std::chrono::steady_clock::time_point deadline) {
+  while (!up() && !stopping_ && std::chrono::steady_clock::now() < deadline) {
+    // Only a (re)connection in progress can bring it back soon.
+    if (!reconnect_pending_ && !connecting_) break;
+    state_changed_.expires_at(deadline);
+    co_await state_changed_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return up();
 }
 
 awaitable<void> Backend::start() {
@@ -265,11 +277,21 @@ std::shared_ptr<transport::MessageTransport> Backend::make_transport() {
   options.insecure = config_.tls_insecure;
   options.connect_timeout = config_.connect_timeout;
   options.max_message_bytes = config_.max_message_bytes;
+  // The connection's own bound is past every request deadline, which the peer enforces.
+  options.io_timeout = std::max(config_.request_timeout, config_.startup_timeout) + std::chrono::seconds(30);
   return std::make_shared<transport::HttpTransport>(executor_, std::move(options));
 }
 
 awaitable<bool> Backend::connect_once() {
   auto self = shared_from_this();
+  connecting_ = true;
+  struct Done {
+    Backend& b;
+    ~Done() {
+      b.connecting_ = false;
+      b.state_changed_.cancel();
+    }
+  } done{*this};
   if (transport_) co_await transport_->shutdown();  // the previous connection, if any
   if (stopping_) co_return false;
   set_state(state_ == BackendState::up ? BackendState::down : state_);
@@ -333,6 +355,12 @@ awaitable<bool> Backend::connect_once() {
   if (!failure.empty() || state_ != BackendState::up) {
     if (failure.empty()) failure = last_error_;
     set_state(was_up_before ? BackendState::down : BackendState::failed, failure);
+    if (reconnecting_after_blip_) {
+      // Not back at the first attempt: its tools, prompts and resources are withdrawn now.
+      reconnecting_after_blip_ = false;
+      lists_ = {};
+      catalogue_changed({ListKind::tools, ListKind::prompts, ListKind::resources});
+    }
     if (previous_state == BackendState::starting || attempts_ == 0)
       spdlog::error("[{}] failed to start: {}", name(), last_error_);
     else
@@ -350,12 +378,13 @@ awaitable<bool> Backend::connect_once() {
   ever_up_ = true;
   attempts_ = 0;
   failed_pings_ = 0;
+  reconnecting_after_blip_ = false;
   catalogue_changed({ListKind::tools, ListKind::prompts, ListKind::resources});
   start_health_checks();
   co_return true;
 }
 
-void Backend::schedule_reconnect() {
+void Backend::schedule_reconnect(bool immediate) {
   if (stopping_ || reconnect_pending_) return;
   if (config_.reconnect_max_attempts > 0 && attempts_ >= config_.reconnect_max_attempts) {
     spdlog::error("[{}] giving up after {} reconnect attempts (reconnect.maxAttempts)", name(), attempts_);
@@ -366,7 +395,8 @@ void Backend::schedule_reconnect() {
   auto capped = std::min<long long>(base, config_.reconnect_max_delay.count());
   std::uniform_real_distribution<double> jitter(0.8, 1.2);
   static thread_local std::mt19937 rng{std::random_device{}()};
-  auto delay = std::chrono::milliseconds(static_cast<long long>(static_cast<double>(capped) * jitter(rng)));
+  auto delay = immediate ? std::chrono::milliseconds(0)
+                         : std::chrono::milliseconds(static_cast<long long>(static_cast<double>(capped) * jitter(rng)));
   ++attempts_;
   reconnect_pending_ = true;
   next_attempt_ = std::chrono::system_clock::now() + delay;
@@ -437,11 +467,13 @@ void Backend::on_closed(std::string reason) {
   if (stopping_) return;
   if (state_ == BackendState::up) {
     set_state(BackendState::down, reason);
-    spdlog::error("[{}] went down: {}; its tools, prompts and resources are withdrawn until it is back",
-                  name(), reason);
-    lists_ = {};
-    catalogue_changed({ListKind::tools, ListKind::prompts, ListKind::resources});
-    schedule_reconnect();
+    // It was working a moment ago: try again at once (a restarted server is usually back).
+    // Until that attempt ends its catalogue stays and calls wait for it; if it fails, the
+    // tools are withdrawn and the reconnects back off.
+    spdlog::warn("[{}] connection lost: {}; reconnecting", name(), reason);
+    attempts_ = 0;
+    reconnecting_after_blip_ = true;
+    schedule_reconnect(/*immediate=*/true);
   } else if (state_ == BackendState::starting) {
     last_error_ = reason;
   }
@@ -455,6 +487,10 @@ awaitable<json::value> Backend::request(std::string_view method, json::object pa
 
 awaitable<json::value> Backend::send_upstream(std::string method, json::object params,
                                               RequestContext* ctx) {
+  if (state_ != BackendState::up && reconnecting_after_blip_ && ctx) {
+    // A connection that just broke is being re-established: wait for it (bounded).
+    co_await wait_until_up(std::chrono::steady_clock::now() + config_.request_timeout);
+  }
   if (state_ != BackendState::up || !peer_) {
     throw McpError(mcp::error_code::kBackendUnavailable,
                    fmt::format("backend '{}' is {}{}{}", name(), to_string(state_),
@@ -462,6 +498,7 @@ awaitable<json::value> Backend::send_upstream(std::string method, json::object p
                    json::object{{"backend", name()}});
   }
   if (!ctx) co_return co_await peer_->request(method, std::move(params), config_.request_timeout);
+  // (A request of the proxy's own, e.g. a list load, is not retried: the reconnect reloads.)
 
   in_flight_.push_back(ctx);
   std::int64_t token = 0;
@@ -479,7 +516,26 @@ awaitable<json::value> Backend::send_upstream(std::string method, json::object p
       if (token && self->relay_) self->relay_->unregister_progress(token);
     }
   } cleanup{this, ctx, token};
-  co_return co_await peer_->request(method, std::move(params), config_.request_timeout,
+  auto deadline = std::chrono::steady_clock::now() + config_.request_timeout;
+  auto peer = peer_;
+  std::optional<McpError> expired;
+  try {
+    co_return co_await peer->request(method, params, config_.request_timeout, &ctx->cancellation);
+  } catch (const McpError& e) {
+    if (e.code() != mcp::error_code::kUpstreamSessionExpired) throw;
+    expired.emplace(e);
+  }
+  // The server refused it for a session it no longer knows, so it did not run it: once the
+  // backend has a new session (it reconnects at once), send it one more time.
+  bool back = co_await wait_until_up(deadline);
+  if (!back || !peer_ || peer_ == peer || ctx->cancellation.cancelled()) {
+    throw McpError(mcp::error_code::kBackendUnavailable,
+                   fmt::format("backend '{}' lost its session and is not back: {}", name(), expired->what()),
+                   json::object{{"backend", name()}});
+  }
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  spdlog::info("[{}] '{}' sent again on the new session", name(), method);
+  co_return co_await peer_->request(method, std::move(params), std::max(left, std::chrono::milliseconds(1)),
                                     &ctx->cancellation);
 }
 

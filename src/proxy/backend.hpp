@@ -59,6 +59,8 @@ class Backend : public std::enable_shared_from_this<Backend> {
   const std::string& uri_prefix() const noexcept { return uri_prefix_; }
   BackendState state() const noexcept { return state_; }
   bool up() const noexcept { return state_ == BackendState::up; }
+  // In the merged catalogue: up, or reconnecting right after its connection broke.
+  bool listed() const noexcept { return up() || reconnecting_after_blip_; }
 
   // Spawns, initializes and loads the lists. Never throws: failure leaves the state `failed`
   // with last_error() saying why.
@@ -120,7 +122,9 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::shared_ptr<transport::MessageTransport> make_transport();
   // One attempt: (re)start the transport, initialize, load the lists. False on failure.
   boost::asio::awaitable<bool> connect_once();
-  void schedule_reconnect();
+  void schedule_reconnect(bool immediate = false);
+  // Waits until the backend is up again (or the deadline, or no reconnection is under way).
+  boost::asio::awaitable<bool> wait_until_up(std::chrono::steady_clock::time_point deadline);
   void start_health_checks();
   // The innermost service: in-flight tracking, progress mapping, the wire.
   boost::asio::awaitable<json::value> send_upstream(std::string method, json::object params,
@@ -162,12 +166,17 @@ class Backend : public std::enable_shared_from_this<Backend> {
   bool stopping_ = false;
   bool ever_up_ = false;
   bool reconnect_pending_ = false;
+  bool connecting_ = false;  // connect_once() is running
+  // The connection broke while up and the immediate reconnect is under way: the catalogue is
+  // kept and calls wait for it, until that attempt ends.
+  bool reconnecting_after_blip_ = false;
   bool loading_lists_ = false;
   int attempts_ = 0;  // failed attempts since the last success
   int failed_pings_ = 0;
   std::uint64_t reconnects_ = 0;
   std::chrono::system_clock::time_point next_attempt_;
   boost::asio::steady_timer* reconnect_timer_ = nullptr;
+  boost::asio::steady_timer state_changed_;  // cancelled on every state change
   std::shared_ptr<middleware::Service> chain_;                // outermost service
   std::vector<std::shared_ptr<middleware::Middleware>> layers_;  // outermost first
   std::chrono::system_clock::time_point state_since_ = std::chrono::system_clock::now();

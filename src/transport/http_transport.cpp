@@ -145,6 +145,13 @@ Envelope peek_envelope(std::string_view message) {
   return e;
 }
 
+// Whether an error body says the session is the problem ("No valid session ID provided").
+bool mentions_session(std::string_view body) {
+  std::string lower(body.substr(0, 4096));
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find("session") != std::string::npos;
+}
+
 }  // namespace
 
 HttpTransport::HttpTransport(asio::any_io_executor executor, HttpTransportOptions options)
@@ -412,6 +419,9 @@ awaitable<void> HttpTransport::post(std::string message) {
   auto failure = co_await exchange(req, x, options_.io_timeout);
   if (!failure.empty()) {
     fail_request(id, mcp::error_code::kBackendUnavailable, request_error(failure));
+    // The server is gone (or unreachable): the connection is over, the backend reconnects.
+    if (!x.connection || !x.connection->tcp().socket().is_open())
+      report_closed(fmt::format("the server cannot be reached: {}", failure));
     co_return;
   }
   auto& head = x.parser->get();
@@ -454,9 +464,15 @@ awaitable<void> HttpTransport::post(std::string message) {
   }
   if (keep) release(std::move(x.connection));
   else x.connection->close();
-  if (status == 404 && !session_id_.empty() && !is_initialize) {
-    fail_request(id, mcp::error_code::kBackendUnavailable, request_error("the server ended the session (HTTP 404)"));
-    report_closed("the server ended the session (HTTP 404); re-initializing");
+  // A server that no longer knows our session (it restarted, or expired it) refuses with 404
+  // as the spec says, or 400 naming the session (the reference servers): the request was not
+  // processed, so the backend may send it again on a new session.
+  bool stale_session = !session_id_.empty() && !is_initialize &&
+                       (status == 404 || (status == 400 && mentions_session(x.body)));
+  if (stale_session) {
+    fail_request(id, mcp::error_code::kUpstreamSessionExpired,
+                 request_error(fmt::format("the server no longer knows the session (HTTP {})", status)));
+    report_closed(fmt::format("the server no longer knows the session (HTTP {}); re-initializing", status));
     co_return;
   }
   std::string detail = x.body.size() > 300 ? x.body.substr(0, 300) + "..." : x.body;
@@ -514,9 +530,11 @@ awaitable<void> HttpTransport::get_stream_loop() {
       x.connection->close();
       co_return;
     }
-    if (status == 404 && !session_id_.empty()) {
+    if (!session_id_.empty() && (status == 404 || status == 400)) {
       x.connection->close();
-      report_closed("the server ended the session (HTTP 404 on the GET stream); re-initializing");
+      report_closed(fmt::format("the server no longer knows the session (HTTP {} on the GET stream); "
+                                "re-initializing",
+                                status));
       co_return;
     }
     if (status != 200) {
