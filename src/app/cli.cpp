@@ -2,6 +2,7 @@
 
 #include "app/commands.hpp"
 #include "app/logging.hpp"
+#include "app/reaper.hpp"
 #include "config/config.hpp"
 #include "middleware/plan.hpp"
 #include "proxy/proxy.hpp"
@@ -54,6 +55,8 @@ Documentation: README.md (configuration reference) and docs/MIDDLEWARE.md.
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `mcproxy __reap EXE ARGS...` is how the proxy starts each stdio server (app/reaper.hpp).
+  if (argc >= 2 && std::string_view(argv[1]) == kReaperArgument) return run_reaper(argc - 2, argv + 2);
   CLI::App cli(kDescription, "mcproxy");
   cli.footer(kExamples);
   std::string config_path;

@@ -260,6 +260,7 @@ std::shared_ptr<transport::MessageTransport> Backend::make_transport() {
     options.command = config_.command;
     options.args = config_.args;
     options.env = config_.env;
+    options.env_passthrough = config_.env_passthrough;
     options.cwd = config_.cwd;
     options.max_message_bytes = config_.max_message_bytes;
     return std::make_shared<transport::StdioChild>(executor_, std::move(options));

@@ -276,7 +276,17 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
 
   if (has_initialize) {
     // Nothing streams during initialize: it is answered as JSON, with the new session's id.
+    // A client that goes away meanwhile can never learn that id: its session (and the
+    // per-client servers starting for it) ends at once.
+    DisconnectWatch watch(exchange, [this, id = session->id()] {
+      sessions_.end(id, "the client went away during initialize");
+    });
     auto reply = co_await server_.handle(session, std::move(messages.front()), nullptr);
+    watch.stop();
+    if (watch.gone()) {
+      exchange.close_after();
+      co_return;
+    }
     if (!session->initialize_seen) {
       // initialize failed (e.g. bad params): do not keep a half-made session.
       sessions_.end(session->id(), "initialize failed");

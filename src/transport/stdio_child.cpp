@@ -34,16 +34,34 @@ constexpr auto kTuple = asio::as_tuple(use_awaitable);
 
 namespace {
 
-// Runs in the child between fork and exec.
+// Runs in the child between fork and exec (async-signal-safe calls only).
 struct ChildSetup {
   template <class Launcher>
   boost::system::error_code on_exec_setup(Launcher&, const bp::filesystem::path&,
                                           const char* const*&) {
-    setpgid(0, 0);                    // own group: Ctrl-C in the terminal reaches only the proxy
-    prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive a proxy that was killed
+    setpgid(0, 0);  // own group: Ctrl-C in the terminal reaches only the proxy
+    // Dies with the proxy: SIGTERM for a server started directly; the reaper catches it and
+    // takes the whole group down. (It follows the thread that forks: see StdioChild::start.)
+    prctl(PR_SET_PDEATHSIG, reaper ? SIGUSR1 : SIGTERM);
+    // The proxy ignores SIGPIPE and may block signals; a server must start as a fresh process.
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     return {};
   }
+  bool reaper = false;
 };
+
+// This program, to start as a server's reaper; empty when /proc/self/exe cannot be read.
+const std::string& self_executable() {
+  static const std::string path = [] {
+    char buf[4096];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+  }();
+  return path;
+}
 
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return fmt::format("exited with code {}", WEXITSTATUS(status));
@@ -95,16 +113,21 @@ void StdioChild::signal_group(int signo) noexcept {
 }
 
 awaitable<void> StdioChild::start() {
-  // The child gets the proxy's environment plus the configured variables.
+  // The child gets the proxy's environment (all of it, or only the names passed through)
+  // plus the configured variables. The program is looked up in the child's PATH, or the
+  // proxy's when the child gets none.
   std::vector<std::string> env;
   std::string path_value;
   for (char** e = environ; e && *e; ++e) {
     std::string_view kv(*e);
     auto key = kv.substr(0, kv.find('='));
+    if (key == "PATH") path_value = std::string(kv.substr(5));
     bool overridden = false;
     for (auto& [k, v] : options_.env) overridden |= (k == key);
-    if (!overridden) env.emplace_back(kv);
-    if (key == "PATH") path_value = std::string(kv.substr(5));
+    bool passed = !options_.env_passthrough ||
+                  std::find(options_.env_passthrough->begin(), options_.env_passthrough->end(), key) !=
+                      options_.env_passthrough->end();
+    if (!overridden && passed) env.emplace_back(kv);
   }
   for (auto& [k, v] : options_.env) {
     env.push_back(k + "=" + v);
@@ -127,10 +150,18 @@ awaitable<void> StdioChild::start() {
   }
 
   std::vector<std::string> args = options_.args;
+  bp::filesystem::path program = exe;
+  ChildSetup setup;
+  if (options_.reaper && !self_executable().empty()) {
+    // mcproxy __reap EXE ARGS...: the reaper runs the server and outlives nothing.
+    program = self_executable();
+    args.insert(args.begin(), {std::string(kReaperArgument), exe.string()});
+    setup.reaper = true;
+  }
   auto launch = [&](auto&&... start_dir) {
     return std::make_unique<bp::basic_process<asio::any_io_executor>>(
-        executor_, exe, args, bp::process_stdio{stdin_, stdout_, stderr_},
-        bp::process_environment(env), ChildSetup{}, start_dir...);
+        executor_, program, args, bp::process_stdio{stdin_, stdout_, stderr_},
+        bp::process_environment(env), setup, start_dir...);
   };
   try {
     if (options_.cwd.empty()) process_ = launch();
@@ -238,6 +269,9 @@ awaitable<void> StdioChild::read_stderr() {
 awaitable<void> StdioChild::watch_exit() {
   auto [ec, code] = co_await process_->async_wait(kTuple);
   exited_ = true;
+  // Whatever the child left in its group (a reaper killed with SIGKILL leaves the server;
+  // a server leaves what it started in the background) goes with it.
+  ::kill(-static_cast<pid_t>(pid_), SIGKILL);
   exit_description_ = ec ? fmt::format("could not be waited for: {}", ec.message())
                          : describe_status(process_->native_exit_code());
   exit_signal_.cancel();

@@ -4,7 +4,10 @@
 // the server's name; the exit of the child is noticed at once (pidfd) and reaped. Shutdown
 // follows the spec: close stdin, then SIGTERM, then SIGKILL, each after a bounded wait. The
 // child runs in its own process group, so a wrapper such as `npx` and the server it starts are
-// signalled together, and dies with the proxy (PR_SET_PDEATHSIG) if the proxy is killed.
+// signalled together; the group is killed when the child exits (nothing it started stays).
+// The direct child is `mcproxy __reap` (app/reaper.hpp), which kills the group when the proxy
+// dies, even by SIGKILL. Children start with default signal dispositions (SIGPIPE included)
+// and an empty signal mask, and get the proxy's environment or only `env_passthrough`.
 
 #include "transport/line_framer.hpp"
 #include "transport/message_transport.hpp"
@@ -25,11 +28,19 @@
 
 namespace mcproxy::transport {
 
+// argv[1] with which `mcproxy` runs as a server's reaper (app/reaper.hpp).
+inline constexpr const char* kReaperArgument = "__reap";
+
 struct StdioChildOptions {
   std::string name;  // the backend's name, for logs and errors
   std::string command;
   std::vector<std::string> args;
-  std::vector<std::pair<std::string, std::string>> env;  // added to the proxy's environment
+  std::vector<std::pair<std::string, std::string>> env;  // added to the inherited environment
+  // Names of the proxy's variables the child inherits; nullopt: all of them.
+  std::optional<std::vector<std::string>> env_passthrough;
+  // Start the server under `mcproxy __reap` (the default), so that it and what it starts die
+  // with the proxy even when the proxy is killed with SIGKILL.
+  bool reaper = true;
   std::string cwd;
   std::size_t max_message_bytes = 64u << 20;
   std::chrono::milliseconds stdin_close_grace{2000};  // wait after closing stdin
