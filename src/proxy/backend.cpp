@@ -454,10 +454,10 @@ void Backend::start_health_checks() {
       });
 }
 
-awaitable<void> Backend::stop() {
+awaitable<void> Backend::stop(std::string why) {
   stopping_ = true;
   if (reconnect_timer_) reconnect_timer_->cancel();
-  if (peer_) peer_->close("the proxy is shutting down");
+  if (peer_) peer_->close(why);
   if (transport_) co_await transport_->shutdown();
   if (state_ == BackendState::up || state_ == BackendState::starting)
     set_state(BackendState::down, "stopped");
@@ -677,8 +677,8 @@ awaitable<void> start_all(const std::vector<std::shared_ptr<Backend>>& backends,
   });
 }
 
-awaitable<void> stop_all(const std::vector<std::shared_ptr<Backend>>& backends) {
-  co_await for_each_concurrently(backends, [](std::shared_ptr<Backend> b) { return b->stop(); });
+awaitable<void> stop_all(const std::vector<std::shared_ptr<Backend>>& backends, std::string why) {
+  co_await for_each_concurrently(backends, [why](std::shared_ptr<Backend> b) { return b->stop(why); });
 }
 
 }  // namespace mcproxy::proxy

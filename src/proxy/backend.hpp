@@ -65,7 +65,8 @@ class Backend : public std::enable_shared_from_this<Backend> {
   // Spawns, initializes and loads the lists. Never throws: failure leaves the state `failed`
   // with last_error() saying why.
   boost::asio::awaitable<void> start();
-  boost::asio::awaitable<void> stop();
+  // `why` ends the requests still in flight ("the proxy is shutting down", a reload...).
+  boost::asio::awaitable<void> stop(std::string why = "the proxy is shutting down");
 
   // Throws McpError: the backend's own error unchanged, or one naming this backend when it is
   // down or too slow. With a context, the request can be cancelled by the client, its progress
@@ -186,6 +187,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
 // called as each one finishes starting (start-up progress).
 boost::asio::awaitable<void> start_all(const std::vector<std::shared_ptr<Backend>>& backends,
                                        std::function<void(Backend&)> on_started = {});
-boost::asio::awaitable<void> stop_all(const std::vector<std::shared_ptr<Backend>>& backends);
+boost::asio::awaitable<void> stop_all(const std::vector<std::shared_ptr<Backend>>& backends,
+                                      std::string why = "the proxy is shutting down");
 
 }  // namespace mcproxy::proxy

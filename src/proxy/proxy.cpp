@@ -173,7 +173,7 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
     config = std::move(next);
     plan = std::move(next_plan);
     mcp::set_max_json_depth(config.http.max_json_depth);
-    co_await stop_all(stopped);
+    co_await stop_all(stopped, "its configuration changed (reload): the server is restarted");
     co_await start_all(started);
     backends = std::move(next_backends);
     shared->set_backends(backends, config.naming, config.http.page_size);

@@ -106,7 +106,7 @@ void SessionManager::end(const std::string& id, std::string_view why) {
   release(*session);
   spdlog::info("session {} ended: {}", session->label(), why);
   for (auto& b : session->own_backends) {
-    asio::co_spawn(executor_, [b]() { return b->stop(); }, [name = b->name()](std::exception_ptr e) {
+    asio::co_spawn(executor_, [b]() { return b->stop("its session ended"); }, [name = b->name()](std::exception_ptr e) {
       if (e) spdlog::error("[{}] stopping the per-client backend failed", name);
     });
   }
