@@ -671,14 +671,17 @@ awaitable<void> for_each_concurrently(const std::vector<std::shared_ptr<Backend>
 
 awaitable<void> start_all(const std::vector<std::shared_ptr<Backend>>& backends,
                           std::function<void(Backend&)> on_started) {
-  co_await for_each_concurrently(backends, [&on_started](std::shared_ptr<Backend> b) -> awaitable<void> {
+  auto start = [&on_started](std::shared_ptr<Backend> b) -> awaitable<void> {
     co_await b->start();
     if (on_started) on_started(*b);
-  });
+  };
+  co_await for_each_concurrently(backends, start);
 }
 
 awaitable<void> stop_all(const std::vector<std::shared_ptr<Backend>>& backends, std::string why) {
-  co_await for_each_concurrently(backends, [why](std::shared_ptr<Backend> b) { return b->stop(why); });
+  // Named first: GCC 12 destroys a capturing lambda built inside the co_await expression twice.
+  auto stop = [why](std::shared_ptr<Backend> b) { return b->stop(why); };
+  co_await for_each_concurrently(backends, stop);
 }
 
 }  // namespace mcproxy::proxy

@@ -24,9 +24,9 @@ PostStream::PostStream(transport::HttpExchange& exchange, DownstreamSession& ses
 
 bool PostStream::send(const boost::json::object& message) {
   if (!sse_allowed_ || abandoned_ || final_) return false;
-  queue_.push_back(transport::format_sse_event(boost::json::serialize(message),
-                                               std::to_string(session_.next_event_id()),
-                                               "message"));
+  // No event ids: a POST stream is not resumable here (a GET with Last-Event-ID replays the
+  // standalone stream), and ids would make clients try to resume it.
+  queue_.push_back(transport::format_sse_event(boost::json::serialize(message), {}, "message"));
   queued_bytes_ += queue_.back().size();
   if (queued_bytes_ > kMaxQueuedBytesPerStream) {
     give_up(fmt::format("the client does not read its response stream ({} bytes queued)",
@@ -88,8 +88,7 @@ awaitable<void> PostStream::write_loop() {
         if (!sent) give_up("the client stopped taking its response stream");
         continue;
       }
-      std::string last = transport::format_sse_event(*final_, std::to_string(session_.next_event_id()),
-                                                     "message");
+      std::string last = transport::format_sse_event(*final_, {}, "message");
       bool sent = co_await exchange_.send_event(last);
       if (!sent) {
         give_up("the client stopped taking its response stream");

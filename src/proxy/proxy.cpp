@@ -246,10 +246,13 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
         spdlog::info("starting {} backends", backends.size());
         // Progress while they start: one line as each one is ready (or not).
         std::size_t finished = 0, total = backends.size();
-        co_await start_all(backends, [&finished, total](Backend& b) {
+        // Named first: a lambda (or std::function) built inside a co_await expression is
+        // destroyed twice by GCC 12.
+        std::function<void(Backend&)> progress = [&finished, total](Backend& b) {
           ++finished;
           spdlog::info("[{}/{}] {} is {}", finished, total, b.name(), to_string(b.state()));
-        });
+        };
+        co_await start_all(backends, progress);
         if (stopping) co_return;
         std::size_t up = 0;
         for (auto& b : backends) up += b->up();

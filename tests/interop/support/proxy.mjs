@@ -17,6 +17,10 @@ export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const nodeModules = fileURLToPath(new URL('../../node_modules/', import.meta.url));
 
 const LISTENING_RE = /MCProxy listening on (http:\/\/\S+)/;
+// How a crashed proxy ends: by one of these signals, or with the shell's 128 + signal codes
+// that sanitizer runtimes and abort handlers leave.
+const CRASH_SIGNALS = new Set(['SIGSEGV', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP']);
+const CRASH_CODES = new Set([134, 135, 136, 139]);
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 
@@ -118,10 +122,15 @@ export async function startProxy(config, { extraArgs = [], env = process.env, cw
   let out = '';
   const output = () => out;
   const exited = new Promise((resolve) => {
-    proc.once('exit', (code) => {
+    proc.once('exit', (code, signal) => {
       live.delete(proc);
       fs.rmSync(tmp, { recursive: true, force: true });
       tempDirs.delete(tmp);
+      // A proxy that crashed fails the test file, whatever the test itself checked.
+      if (CRASH_SIGNALS.has(signal) || CRASH_CODES.has(code)) {
+        process.exitCode = 1;
+        console.error(`mcproxy (pid ${proc.pid}) crashed: ${signal ?? `exit code ${code}`}\n--- output ---\n${out}`);
+      }
       resolve(code);
     });
   });
