@@ -462,7 +462,7 @@ Config parse_config(const json::value& document, std::string source,
     }
     for (auto& [name, list] : config.middleware.client_servers) {
       bool known = std::any_of(config.servers.begin(), config.servers.end(),
-                               [&](auto& s) { return s.name == name; });
+                               [&name = name](auto& s) { return s.name == name; });
       if (!known)
         r.error(child_path("httpServer.middleware.client.servers", name),
                 fmt::format("expected the name of a server in mcpServers, found \"{}\"", name));
