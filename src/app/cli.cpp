@@ -7,6 +7,7 @@
 #include "middleware/plan.hpp"
 #include "proxy/proxy.hpp"
 #include "support/redaction.hpp"
+#include "support/test_hooks.hpp"
 
 #include <optional>
 
@@ -57,6 +58,7 @@ Documentation: README.md (configuration reference) and docs/MIDDLEWARE.md.
 int main(int argc, char** argv) {
   // `mcproxy __reap EXE ARGS...` is how the proxy starts each stdio server (app/reaper.hpp).
   if (argc >= 2 && std::string_view(argv[1]) == kReaperArgument) return run_reaper(argc - 2, argv + 2);
+  support::inject_test_fault_from_env();  // no-op unless built with MCPROXY_TEST_HOOKS
   CLI::App cli(kDescription, "mcproxy");
   cli.footer(kExamples);
   std::string config_path;
