@@ -11,6 +11,11 @@ APT_PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev doctest-dev libssl-dev libre2-dev libxapian-dev libyaml-cpp-dev
 )
 
+# The sanitizer tree (CMakePresets.json "sanitize"): clang, its sanitizer and libFuzzer runtimes,
+# lld, and llvm-symbolizer (in llvm-14) so reports name functions and lines.
+SANITIZER_APT_PACKAGES=(clang-14 libclang-rt-14-dev lld-14 llvm-14)
+SANITIZE_BUILD_DIR="${MCPROXY_SANITIZE_BUILD_DIR:-$REPO_ROOT/build-sanitize}"
+
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 missing_packages() {
@@ -67,4 +72,12 @@ build() {
   fi
   log "building ${targets[*]:-everything} (first build takes a few minutes on 2 cores)"
   cmake --build "$BUILD_DIR" -j "$(nproc)" ${targets[@]+--target "${targets[@]}"}
+}
+
+# The sanitizer tree: configured from the preset every time (cheap, and picks up preset edits).
+build_sanitize() {
+  log "configuring the sanitizer tree ($SANITIZE_BUILD_DIR)"
+  cmake --preset sanitize -S "$REPO_ROOT" -B "$SANITIZE_BUILD_DIR" >/dev/null
+  log "building the sanitizer tree (clang-14, ASan + UBSan, fuzzers; the first build takes a while)"
+  cmake --build "$SANITIZE_BUILD_DIR" -j "$(nproc)"
 }

@@ -1,12 +1,31 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test: doctest unit tests and the interop tests that drive
-# the proxy with the official MCP TypeScript SDK against the real reference servers.
+# Builds everything and runs every test, in two trees:
+#   build/           gcc, RelWithDebInfo: doctest unit tests and the interop tests that drive
+#                    the proxy with the official MCP TypeScript SDK against the real reference
+#                    servers
+#   build-sanitize/  clang-14 with ASan + UBSan + LeakSanitizer: the same tests against the
+#                    sanitized proxy, a check that no sanitizer report was written, and the
+#                    libFuzzer harnesses (seed corpus replay + a deterministic bounded run)
+# Arguments go to both ctest runs (e.g. -R interop.http). MCPROXY_SKIP_SANITIZE=1 runs the
+# first tree only. See docs/RELIABILITY.md.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_build_deps
 apt_install nginx-light openssl  # the HTTPS front of the TLS interop test
+[ "${MCPROXY_SKIP_SANITIZE:-0}" = 1 ] || apt_install "${SANITIZER_APT_PACKAGES[@]}"
 ensure_test_node_modules
 build
-log "running the tests"
-cd "$BUILD_DIR"
-ctest --output-on-failure --timeout 600 "$@"
+log "running the tests ($BUILD_DIR)"
+status=0
+ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@" || status=$?
+[ "${MCPROXY_SKIP_SANITIZE:-0}" = 1 ] && exit $status
+if [ $status -ne 0 ]; then
+  log "the tests of $BUILD_DIR failed (above); the sanitizer tree runs anyway"
+fi
+
+build_sanitize
+log "running the tests under the sanitizers ($SANITIZE_BUILD_DIR)"
+sanitize_status=0
+ctest --test-dir "$SANITIZE_BUILD_DIR" --output-on-failure --timeout 600 "$@" || sanitize_status=$?
+[ $status -ne 0 ] && exit $status
+exit $sanitize_status
