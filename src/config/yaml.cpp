@@ -6,13 +6,65 @@
 #include <boost/json.hpp>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+
+#include <sstream>
 
 namespace mcproxy::config {
 
 namespace {
 
 namespace json = boost::json;
+
+// yaml-cpp's parser recurses once per level of nesting (its own guard only stops at 2000), and
+// so does convert() below. Configs need a handful of levels: the text is refused past this
+// many, before YAML::Load builds anything.
+constexpr int kMaxNesting = 64;
+
+std::string too_deep(const YAML::Mark& mark) {
+  return fmt::format("line {}, column {}: nested deeper than {} levels (the limit for YAML configs)",
+                     mark.line + 1, mark.column + 1, kMaxNesting);
+}
+
+// A first pass over yaml-cpp's events, which arrive as each collection opens, before the parser
+// goes one level deeper: it stops the parse at the first collection past the limit, so neither
+// that parse nor YAML::Load below recurses deeper than kMaxNesting + 1 levels.
+class NestingLimit final : public YAML::EventHandler {
+ public:
+  explicit NestingLimit(const std::string& source) : source_(source) {}
+  void OnDocumentStart(const YAML::Mark&) override { depth_ = 0; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    open(mark);
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    open(mark);
+  }
+  void OnMapEnd() override { --depth_; }
+
+ private:
+  void open(const YAML::Mark& mark) {
+    if (++depth_ > kMaxNesting) throw ConfigError(source_, {too_deep(mark)});
+  }
+  const std::string& source_;
+  int depth_ = 0;
+};
+
+// The first document only, as YAML::Load reads (asking yaml-cpp 0.7 for the documents after
+// it can loop forever on some malformed texts).
+void check_nesting(const std::string& text, const std::string& source) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  NestingLimit limit(source);
+  parser.HandleNextDocument(limit);
+}
 
 // Plain scalars follow YAML's core schema (true/false, null, numbers); quoted ones are strings.
 json::value scalar(const YAML::Node& node) {
@@ -59,6 +111,7 @@ json::value convert(const YAML::Node& node) {
 
 boost::json::value yaml_to_json(const std::string& text, const std::string& source) {
   try {
+    check_nesting(text, source);
     return convert(YAML::Load(text));
   } catch (const YAML::Exception& e) {
     throw ConfigError(source, {fmt::format("line {}, column {}: not valid YAML ({})", e.mark.line + 1,
