@@ -18,9 +18,12 @@ namespace {
 namespace json = boost::json;
 
 // yaml-cpp's parser recurses once per level of nesting (its own guard only stops at 2000), and
-// so does convert() below. Configs need a handful of levels: the text is refused past this
-// many, before YAML::Load builds anything.
+// so does convert() below, without any bound once aliases are followed. Configs need a handful
+// of levels: the text is refused past this many, before YAML::Load builds anything.
 constexpr int kMaxNesting = 64;
+// Aliases let a small text expand into a huge document ("billion laughs"): a bound on the values
+// once they are expanded.
+constexpr std::size_t kMaxValues = 100'000;
 
 std::string too_deep(const YAML::Mark& mark) {
   return fmt::format("line {}, column {}: nested deeper than {} levels (the limit for YAML configs)",
@@ -88,19 +91,33 @@ json::value scalar(const YAML::Node& node) {
   return json::value(text);
 }
 
-json::value convert(const YAML::Node& node) {
+// `depth` and `values` bound what aliases can build: an alias inside its own anchor
+// (`&a [*a]`) is a cycle, and nested aliases multiply.
+json::value convert(const YAML::Node& node, const std::string& source, int depth, std::size_t& values) {
+  if (++values > kMaxValues) {
+    throw ConfigError(source, {fmt::format("more than {} values once aliases are expanded (the limit "
+                                           "for YAML configs)",
+                                           kMaxValues)});
+  }
+  if (depth > kMaxNesting) {
+    throw ConfigError(source, {fmt::format("nested deeper than {} levels once aliases are expanded "
+                                           "(the limit for YAML configs; is an alias inside its own "
+                                           "anchor?)",
+                                           kMaxNesting)});
+  }
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined: return nullptr;
     case YAML::NodeType::Scalar: return scalar(node);
     case YAML::NodeType::Sequence: {
       json::array a;
-      for (const auto& item : node) a.push_back(convert(item));
+      for (const auto& item : node) a.push_back(convert(item, source, depth + 1, values));
       return a;
     }
     case YAML::NodeType::Map: {
       json::object o;
-      for (const auto& kv : node) o[kv.first.as<std::string>()] = convert(kv.second);
+      for (const auto& kv : node)
+        o[kv.first.as<std::string>()] = convert(kv.second, source, depth + 1, values);
       return o;
     }
   }
@@ -112,7 +129,8 @@ json::value convert(const YAML::Node& node) {
 boost::json::value yaml_to_json(const std::string& text, const std::string& source) {
   try {
     check_nesting(text, source);
-    return convert(YAML::Load(text));
+    std::size_t values = 0;
+    return convert(YAML::Load(text), source, 0, values);
   } catch (const YAML::Exception& e) {
     throw ConfigError(source, {fmt::format("line {}, column {}: not valid YAML ({})", e.mark.line + 1,
                                            e.mark.column + 1, e.msg)});

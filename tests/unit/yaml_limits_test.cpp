@@ -1,6 +1,6 @@
 // YAML configs are bounded before yaml-cpp and the JSON conversion recurse into them: at most
-// 64 levels of nesting (flow or block). Each refusal is a ConfigError that names the limit,
-// never a crash.
+// 64 levels of nesting (flow or block), aliases included, and a bound on what aliases expand to.
+// Each refusal is a ConfigError that names the limit, never a crash.
 #include "config/config.hpp"
 
 #include <boost/json.hpp>
@@ -79,6 +79,23 @@ TEST_SUITE("YAML limits") {
   TEST_CASE("far deeper nesting is refused too, without exhausting the stack") {
     CHECK(refusal(flow_nesting(100000)).find("64 levels") != std::string::npos);
     CHECK(refusal(repeat("- ", 100000) + "x\n").find("64 levels") != std::string::npos);
+  }
+
+  TEST_CASE("an alias inside its own anchor is refused, not followed forever") {
+    CHECK(refusal("a: &x [*x]\n").find("once aliases are expanded") != std::string::npos);
+    CHECK(refusal("a: &m {self: *m}\n").find("once aliases are expanded") != std::string::npos);
+  }
+
+  TEST_CASE("aliases that multiply are bounded") {
+    // Nine levels of nine aliases each expand to 9^9 values.
+    std::string text = "l0: &l0 [x, x, x, x, x, x, x, x, x]\n";
+    for (int i = 1; i < 9; ++i) {
+      std::string prev = "*l" + std::to_string(i - 1);
+      text += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [" + prev;
+      for (int j = 1; j < 9; ++j) text += ", " + prev;
+      text += "]\n";
+    }
+    CHECK(refusal(text).find("values once aliases are expanded") != std::string::npos);
   }
 
   TEST_CASE("anchors and aliases within the limits still work") {
