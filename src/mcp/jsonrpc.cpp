@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cmath>
+#include <vector>
 
 namespace mcproxy::mcp {
 
@@ -158,6 +160,25 @@ struct EnvelopeHandler {
   bool on_comment(json::string_view, boost::system::error_code&) { return true; }
 };
 
+// Boost.JSON reads a number too large for a double (1e400) as infinity and would write it on
+// as `Infinity`, which no peer can parse: such a message is refused where it enters, like one
+// that nests too deep (-32600, with its id when it can be read).
+bool has_non_finite_number(const json::value& root) {
+  std::vector<const json::value*> pending{&root};
+  while (!pending.empty()) {
+    const json::value* v = pending.back();
+    pending.pop_back();
+    if (v->is_double()) {
+      if (!std::isfinite(v->get_double())) return true;
+    } else if (v->is_array()) {
+      for (auto& x : v->get_array()) pending.push_back(&x);
+    } else if (v->is_object()) {
+      for (auto& kv : v->get_object()) pending.push_back(&kv.value());
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void set_max_json_depth(std::size_t depth) noexcept { g_max_json_depth = depth; }
@@ -185,6 +206,10 @@ json::value parse_json(std::string_view text) {
                         peek_envelope(text).id);
   }
   if (ec) throw ProtocolError(error_code::kParseError, "Parse error: " + ec.message());
+  if (has_non_finite_number(v)) {
+    throw ProtocolError(error_code::kInvalidRequest,
+                        "Invalid Request: a number is too large for a double", peek_envelope(text).id);
+  }
   return v;
 }
 

@@ -74,7 +74,7 @@ Message parse_message(std::string_view text);
 Message classify_message(json::value value);
 // Parses a body that may be a batch (2025-03-26 allows arrays). Each element is classified on
 // its own; an element that is invalid yields an error entry rather than failing the batch.
-json::value parse_json(std::string_view text);  // -32700 on failure, -32600 when too deep
+json::value parse_json(std::string_view text);  // -32700 on failure, -32600 when too deep or a number is too large
 
 // The top-level "id" of a JSON-RPC text (null when absent or unreadable) and whether it has a
 // "method", read by a streaming pass that builds nothing, however deep the text nests.

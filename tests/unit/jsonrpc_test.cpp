@@ -275,6 +275,27 @@ TEST_SUITE("jsonrpc") {
     }
   }
 
+  TEST_CASE("a number too large for a double is an invalid request that keeps its id, not an Infinity sent on") {
+    // Boost.JSON reads these as infinity and would serialize them as `Infinity` (not JSON).
+    struct Case {
+      std::string_view text;
+      json::value id;
+    };
+    for (const Case& c : {Case{R"({"jsonrpc":"2.0","id":1,"result":{"n":[1e308123490]}})", 1},
+                          Case{R"({"jsonrpc":"2.0","id":"c","method":"tools/call","params":{"arguments":{"x":-1E400}}})", "c"},
+                          Case{R"([{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"n","params":{"a":{"b":2e999}}}])", nullptr}}) {
+      CAPTURE(c.text);
+      auto e = rejection(c.text);
+      REQUIRE(e);
+      CHECK(e->code() == kInvalidRequest);
+      CHECK(e->id() == c.id);
+      CHECK_THROWS_AS(mcproxy::mcp::parse_json(c.text), ProtocolError);
+    }
+    // The largest finite doubles, and tiny ones, still pass and serialize back to JSON.
+    Message m = parse_message(R"({"jsonrpc":"2.0","id":1,"result":{"n":[1.7976931348623157e308,1e-400,-0.0]}})");
+    CHECK(parse_message(json::serialize(m.body())).kind() == MessageKind::result);
+  }
+
   TEST_CASE("surrounding whitespace and a trailing newline are not garbage") {
     Message m = parse_message(" \t{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}\r\n");
     CHECK(m.is_request());
