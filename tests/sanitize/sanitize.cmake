@@ -39,13 +39,19 @@ if(MCPROXY_LLVM_SYMBOLIZER)
   list(APPEND sanitizer_env "ASAN_SYMBOLIZER_PATH=${MCPROXY_LLVM_SYMBOLIZER}")
 endif()
 
-# Every test registered so far (unit, interop) runs with these options and after the
+# Every test registered so far (unit, interop, fuzz) runs with these options and after the
 # folder was emptied.
 get_property(sanitized_tests DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} PROPERTY TESTS)
+set(fuzz_tests "")
+if(MCPROXY_BUILD_FUZZERS)
+  get_property(fuzz_tests DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/fuzz PROPERTY TESTS)
+endif()
 foreach(t ${sanitized_tests})
   set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT ${sanitizer_env})
   set_property(TEST ${t} APPEND PROPERTY FIXTURES_REQUIRED sanitizer_reports)
 endforeach()
+# The fuzzers report on their own stderr (libFuzzer prints the crashing input next to it) and
+# fail their test; they only need to come before the final check.
 
 add_test(NAME sanitizer.clear-reports
          COMMAND ${CMAKE_COMMAND} -DDIR=${report_dir} -P ${sanitize_dir}/clear_reports.cmake)
@@ -64,5 +70,5 @@ set_tests_properties(sanitizer.self-check PROPERTIES
 add_test(NAME sanitizer.reports COMMAND bash ${sanitize_dir}/check_reports.sh ${report_dir})
 set_tests_properties(sanitizer.reports PROPERTIES
   FIXTURES_CLEANUP sanitizer_reports
-  DEPENDS "${sanitized_tests};sanitizer.self-check"
+  DEPENDS "${sanitized_tests};${fuzz_tests};sanitizer.self-check"
   LABELS sanitizer)
