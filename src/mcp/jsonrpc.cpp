@@ -1,6 +1,5 @@
 #include "mcp/jsonrpc.hpp"
 
-#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/serialize.hpp>
@@ -74,90 +73,92 @@ bool is_valid_id(const json::value& id) noexcept {
 namespace {
 std::atomic<std::size_t> g_max_json_depth{kDefaultMaxJsonDepth};
 
-// Callbacks of Boost.JSON's streaming parser that only note the top-level "id" and "method".
-struct EnvelopeHandler {
-  static constexpr std::size_t max_object_size = std::size_t(-1);
-  static constexpr std::size_t max_array_size = std::size_t(-1);
-  static constexpr std::size_t max_key_size = std::size_t(-1);
-  static constexpr std::size_t max_string_size = std::size_t(-1);
+// The top-level "id" and "method" of a JSON text, found by one pass that builds nothing and
+// keeps only a depth counter, so it never recurses however deep the text nests (Boost.JSON's
+// basic_parser recurses once per level: 100,000 levels overflowed the stack). Lenient: what is
+// read before the text stops making sense counts.
+class EnvelopeScanner {
+ public:
+  explicit EnvelopeScanner(std::string_view text) : text_(text) {}
 
-  Envelope envelope;
-  std::size_t depth = 0;
-  std::string key;         // the current key at depth 1
-  std::string text;        // a string value at depth 1, in parts
-  bool value_is_id = false;
+  Envelope scan() {
+    skip_space();
+    if (!eat('{')) return std::move(envelope_);
+    for (;;) {
+      skip_space();
+      std::string_view key_token = string_token();
+      if (key_token.empty()) break;
+      skip_space();
+      if (!eat(':')) break;
+      skip_space();
+      std::string key = scalar_string(key_token);
+      if (key == "method") envelope_.has_method = true;
+      std::size_t value_start = pos_;
+      if (!skip_value()) break;
+      if (key == "id") envelope_.id = id_value(text_.substr(value_start, pos_ - value_start));
+      skip_space();
+      if (!eat(',')) break;
+    }
+    return std::move(envelope_);
+  }
 
-  void top_key(std::string_view k) {
-    value_is_id = depth == 1 && k == "id";
-    if (depth == 1 && k == "method") envelope.has_method = true;
+ private:
+  void skip_space() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r'))
+      ++pos_;
   }
-  bool on_document_begin(boost::system::error_code&) { return true; }
-  bool on_document_end(boost::system::error_code&) { return true; }
-  bool on_object_begin(boost::system::error_code&) {
-    ++depth;
-    value_is_id = false;
+  bool eat(char c) {
+    if (pos_ >= text_.size() || text_[pos_] != c) return false;
+    ++pos_;
     return true;
   }
-  bool on_object_end(std::size_t, boost::system::error_code&) {
-    --depth;
-    return true;
-  }
-  bool on_array_begin(boost::system::error_code&) {
-    ++depth;
-    value_is_id = false;
-    return true;
-  }
-  bool on_array_end(std::size_t, boost::system::error_code&) {
-    --depth;
-    return true;
-  }
-  bool on_key_part(json::string_view s, std::size_t, boost::system::error_code&) {
-    if (depth == 1) key.append(s.data(), s.size());
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, boost::system::error_code&) {
-    if (depth == 1) {
-      key.append(s.data(), s.size());
-      top_key(key);
-      key.clear();
+  // A whole "..." token with its quotes, or empty if there is none here.
+  std::string_view string_token() {
+    if (pos_ >= text_.size() || text_[pos_] != '"') return {};
+    std::size_t start = pos_++;
+    while (pos_ < text_.size()) {
+      char c = text_[pos_++];
+      if (c == '\\') ++pos_;
+      else if (c == '"') return text_.substr(start, pos_ - start);
     }
-    return true;
+    return {};
   }
-  bool on_string_part(json::string_view s, std::size_t, boost::system::error_code&) {
-    if (value_is_id) text.append(s.data(), s.size());
-    return true;
-  }
-  bool on_string(json::string_view s, std::size_t, boost::system::error_code&) {
-    if (value_is_id) {
-      text.append(s.data(), s.size());
-      envelope.id = json::string(text);
-      value_is_id = false;
+  // Skips one value, containers included (a depth counter, no recursion). False if there is none.
+  bool skip_value() {
+    std::size_t depth = 0;
+    bool any = false;
+    while (pos_ < text_.size()) {
+      char c = text_[pos_];
+      if (depth == 0 && (c == ',' || c == '}' || c == ']')) return any;
+      if (c == '"') {
+        if (string_token().empty()) return false;
+      } else if (c == '{' || c == '[') {
+        ++depth, ++pos_;
+      } else if (c == '}' || c == ']') {
+        --depth, ++pos_;
+      } else {
+        ++pos_;
+      }
+      any = true;
     }
-    return true;
+    return any && depth == 0;
   }
-  bool on_number_part(json::string_view, boost::system::error_code&) { return true; }
-  bool on_int64(std::int64_t v, json::string_view, boost::system::error_code&) {
-    if (value_is_id) envelope.id = v, value_is_id = false;
-    return true;
+  static std::string scalar_string(std::string_view token) {
+    boost::system::error_code ec;
+    json::value v = json::parse(token, ec);
+    return !ec && v.is_string() ? std::string(v.get_string()) : std::string();
   }
-  bool on_uint64(std::uint64_t v, json::string_view, boost::system::error_code&) {
-    if (value_is_id) envelope.id = v, value_is_id = false;
-    return true;
+  // A string or an integer; anything else is no id.
+  static json::value id_value(std::string_view token) {
+    boost::system::error_code ec;
+    json::value v = json::parse(token, ec);  // a scalar, or refused at depth 32: no recursion to fear
+    if (ec || !(v.is_string() || v.is_int64() || v.is_uint64())) return nullptr;
+    return v;
   }
-  bool on_double(double, json::string_view, boost::system::error_code&) {
-    value_is_id = false;
-    return true;
-  }
-  bool on_bool(bool, boost::system::error_code&) {
-    value_is_id = false;
-    return true;
-  }
-  bool on_null(boost::system::error_code&) {
-    value_is_id = false;
-    return true;
-  }
-  bool on_comment_part(json::string_view, boost::system::error_code&) { return true; }
-  bool on_comment(json::string_view, boost::system::error_code&) { return true; }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  Envelope envelope_;
 };
 
 // Boost.JSON reads a number too large for a double (1e400) as infinity and would write it on
@@ -184,14 +185,7 @@ bool has_non_finite_number(const json::value& root) {
 void set_max_json_depth(std::size_t depth) noexcept { g_max_json_depth = depth; }
 std::size_t max_json_depth() noexcept { return g_max_json_depth; }
 
-Envelope peek_envelope(std::string_view text) {
-  json::parse_options options;
-  options.max_depth = std::size_t(-1);  // the streaming parser keeps its own stack: no recursion
-  json::basic_parser<EnvelopeHandler> parser(options);
-  boost::system::error_code ec;
-  parser.write_some(false, text.data(), text.size(), ec);
-  return std::move(parser.handler().envelope);  // what was read before any error
-}
+Envelope peek_envelope(std::string_view text) { return EnvelopeScanner(text).scan(); }
 
 json::value parse_json(std::string_view text) {
   json::parse_options options;

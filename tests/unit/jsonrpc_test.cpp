@@ -445,6 +445,30 @@ TEST_SUITE("JSON depth limit") {
     CHECK(request.has_method);
   }
 
+  TEST_CASE("peek_envelope and a too-deep message never recurse per level (a stack overflow before)") {
+    // Found by the sanitizer tree: Boost.JSON's basic_parser recursed once per level, so a
+    // client's few MB of '[' crashed the proxy through parse_json's error path.
+    std::string brackets(8u << 20, '[');
+    CHECK(mcproxy::mcp::peek_envelope(brackets).id.is_null());
+    auto e = rejection(R"({"jsonrpc":"2.0","method":"x","params":)" + brackets);
+    REQUIRE(e);
+    CHECK(e->code() == kInvalidRequest);
+    auto deep = std::string(R"({"jsonrpc":"2.0","result":)") + std::string(1'000'000, '[') +
+                std::string(1'000'000, ']') + R"(,"id":"after"})";
+    auto after = rejection(deep);
+    REQUIRE(after);
+    CHECK(after->id() == json::value("after"));
+  }
+
+  TEST_CASE("peek_envelope reads keys and ids as JSON does") {
+    CHECK(mcproxy::mcp::peek_envelope(R"({"method":)").has_method);
+    CHECK(mcproxy::mcp::peek_envelope(R"( { "\u0069d" : "esc\"aped" , "x":"}" } )").id == json::value("esc\"aped"));
+    CHECK(mcproxy::mcp::peek_envelope(R"({"a":"{[\"","id":18446744073709551615})").id == json::value(18446744073709551615ull));
+    CHECK(mcproxy::mcp::peek_envelope(R"({"id":1.5})").id.is_null());
+    CHECK(mcproxy::mcp::peek_envelope(R"([{"id":1}])").id.is_null());
+    CHECK_FALSE(mcproxy::mcp::peek_envelope(R"({"result":{"method":"x"},"id":3})").has_method);
+  }
+
   TEST_CASE("peek_envelope of broken text gives no id") {
     CHECK(mcproxy::mcp::peek_envelope("not json").id.is_null());
     CHECK(mcproxy::mcp::peek_envelope(R"({"id":)").id.is_null());
