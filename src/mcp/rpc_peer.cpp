@@ -15,7 +15,7 @@ namespace mcproxy::mcp {
 namespace asio = boost::asio;
 using asio::awaitable;
 
-RpcPeer::RpcPeer(asio::any_io_executor executor, transport::MessageTransport& transport,
+RpcPeer::RpcPeer(asio::any_io_executor executor, MessageTransport& transport,
                  std::string name)
     : executor_(executor), transport_(transport), name_(std::move(name)), pending_(executor) {}
 

@@ -8,7 +8,7 @@
 #include "mcp/cancellation.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "mcp/pending_requests.hpp"
-#include "transport/message_transport.hpp"
+#include "mcp/message_transport.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -25,7 +25,7 @@ class RpcPeer : public std::enable_shared_from_this<RpcPeer> {
   using RequestHandler = std::function<boost::asio::awaitable<json::value>(Message)>;
   using NotificationHandler = std::function<void(Message)>;
 
-  RpcPeer(boost::asio::any_io_executor executor, transport::MessageTransport& transport,
+  RpcPeer(boost::asio::any_io_executor executor, MessageTransport& transport,
           std::string name);
 
   // Connects this peer to the transport's message callback.
@@ -54,7 +54,7 @@ class RpcPeer : public std::enable_shared_from_this<RpcPeer> {
   void dispatch_request(Message message);
 
   boost::asio::any_io_executor executor_;
-  transport::MessageTransport& transport_;
+  MessageTransport& transport_;
   std::string name_;
   PendingRequests pending_;
   bool closed_ = false;

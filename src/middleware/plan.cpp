@@ -47,19 +47,37 @@ Plan compile_plan(const config::Config& config) {
   return plan;
 }
 
-std::shared_ptr<Service> build_chain(const std::vector<Maker>& makers, const Site& site,
-                                     std::shared_ptr<Service> innermost,
-                                     std::vector<std::shared_ptr<Middleware>>* layers) {
+Pipeline::Pipeline(const std::vector<Maker>& makers, const Site& site, std::shared_ptr<Service> innermost) {
   std::shared_ptr<Service> next = std::move(innermost);
-  std::vector<std::shared_ptr<Middleware>> built;
-  for (auto it = makers.rbegin(); it != makers.rend(); ++it) {
-    auto layer = (*it)(site);
-    layer->set_next(next);
+  layers_.resize(makers.size());
+  for (std::size_t i = makers.size(); i-- > 0;) {
+    per_session_ |= makers[i].per_session;
+    auto layer = makers[i](site);
+    layer->next_ = next;
     next = layer;
-    built.insert(built.begin(), layer);
+    layers_[i] = std::move(layer);
   }
-  if (layers) *layers = std::move(built);
-  return next;
+  entry_ = std::move(next);
+}
+
+bool Pipeline::server_notification(Call& notification, const ReverseContext& from) const {
+  for (auto it = layers_.rbegin(); it != layers_.rend(); ++it)
+    if (!(*it)->on_server_notification(notification, from)) return false;
+  return true;
+}
+
+boost::asio::awaitable<json::value> Pipeline::server_request(Call call, const ReverseContext& from,
+                                                             const ReverseNext& deliver) const {
+  // steps[i] hands the call to layer i, whose next is steps[i - 1] (outward); step 0 is the
+  // outermost layer, whose next is `deliver`. The innermost layer goes first.
+  std::vector<ReverseNext> steps(layers_.size());
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const ReverseNext& outward = i == 0 ? deliver : steps[i - 1];
+    Middleware* layer = layers_[i].get();
+    steps[i] = [layer, &from, &outward](Call c) { return layer->on_server_request(std::move(c), from, outward); };
+  }
+  const ReverseNext& first = steps.empty() ? deliver : steps.back();
+  co_return co_await first(std::move(call));
 }
 
 }  // namespace mcproxy::middleware

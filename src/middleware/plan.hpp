@@ -26,10 +26,31 @@ struct Plan {
 
 Plan compile_plan(const config::Config& config);
 
-// Links makers into a chain in front of `innermost`; returns the outermost service and fills
-// `layers` (outermost first) so callers can reach the reverse-path hooks.
-std::shared_ptr<Service> build_chain(const std::vector<Maker>& makers, const Site& site,
-                                     std::shared_ptr<Service> innermost,
-                                     std::vector<std::shared_ptr<Middleware>>* layers = nullptr);
+// A chain of middleware in front of an innermost service: the entry for requests, and the
+// reverse path through the same layers (innermost first). The links are set here and only
+// here. Immutable once built: a reload builds a new one, and requests already running keep
+// the one they started with (hold the shared_ptr).
+class Pipeline {
+ public:
+  // Builds every layer from its maker. (A proxy whose list holds a per-session middleware
+  // builds one Pipeline per session: the layers outside it must link to that session's
+  // instance, so none of them can be shared.)
+  Pipeline(const std::vector<Maker>& makers, const Site& site, std::shared_ptr<Service> innermost);
+
+  Service& entry() const noexcept { return *entry_; }
+  const std::vector<std::shared_ptr<Middleware>>& layers() const noexcept { return layers_; }  // outermost first
+  bool has_per_session_layers() const noexcept { return per_session_; }
+
+  // A server's notification through every layer, innermost first; false when one dropped it.
+  bool server_notification(Call& notification, const ReverseContext& from) const;
+  // A server's request through every layer, innermost first, then `deliver` (to the client).
+  boost::asio::awaitable<json::value> server_request(Call call, const ReverseContext& from,
+                                                     const ReverseNext& deliver) const;
+
+ private:
+  std::shared_ptr<Service> entry_;
+  std::vector<std::shared_ptr<Middleware>> layers_;
+  bool per_session_ = false;
+};
 
 }  // namespace mcproxy::middleware

@@ -27,7 +27,19 @@ struct Site {
   std::string server;
 };
 
-using Maker = std::function<std::shared_ptr<Middleware>(const Site&)>;
+// Builds an instance of a validated middleware where it is placed. A proxy middleware whose
+// state belongs to one client may ask for an instance per session (built from the same
+// immutable config when the session starts, as Envoy builds a filter per stream); most share
+// one instance and keep what is per session in Session::state.
+struct Maker {
+  using Make = std::function<std::shared_ptr<Middleware>(const Site&)>;
+  Maker(Make make_fn, bool one_per_session = false)
+      : make(std::move(make_fn)), per_session(one_per_session) {}
+  std::shared_ptr<Middleware> operator()(const Site& site) const { return make(site); }
+
+  Make make;
+  bool per_session = false;
+};
 // Validates `config` (the spec's "config" object, at `path`), recording every problem in
 // `reader`; returns a maker when the config is valid.
 using Factory = std::function<std::optional<Maker>(const json::object& config,

@@ -2,6 +2,7 @@
 
 #include "mcp/error.hpp"
 #include "mcp/log_level.hpp"
+#include "middleware/final_name.hpp"
 #include "proxy/downstream_session.hpp"
 #include "proxy/naming.hpp"
 
@@ -125,7 +126,7 @@ void Aggregator::rebuild() {
       for (auto& item : b->list(kind)) {
         auto* name = item.get_object().if_contains("name");
         if (!name || !name->is_string()) continue;
-        requests.push_back({b->name(), name->get_string(), b->is_final_name(name->get_string())});
+        requests.push_back({b->name(), name->get_string(), middleware::has_final_name(item.get_object())});
         items.emplace_back(&b, &item.get_object());
       }
     }
@@ -135,6 +136,7 @@ void Aggregator::rebuild() {
     out.reserve(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
       json::object copy = *items[i].second;
+      middleware::take_final_name(copy);  // the proxy's own mark: clients never see it
       copy["name"] = named.names[i];
       out.push_back(std::move(copy));
       routes->emplace(named.names[i], Route{*items[i].first, std::string(requests[i].original)});
@@ -252,7 +254,7 @@ void namespace_uris(json::value& v, const std::string& prefix, int depth = 0) {
 
 }  // namespace
 
-awaitable<json::value> Aggregator::call_tool(json::object params, RequestContext& ctx) {
+awaitable<json::value> Aggregator::call_tool(json::object params, ProxyRequest& ctx) {
   co_await refresh();
   auto catalogue = catalogue_;
   auto name = string_param(params, "name", "tools/call");
@@ -260,7 +262,7 @@ awaitable<json::value> Aggregator::call_tool(json::object params, RequestContext
   if (it == catalogue->tools.end()) throw McpError(ec::kInvalidParams, fmt::format("Unknown tool: {}", name));
   params["name"] = it->second.original;
   auto backend = it->second.backend;
-  json::value result = co_await backend->request("tools/call", std::move(params), &ctx);
+  json::value result = co_await backend->request("tools/call", std::move(params), ctx);
   // A task-augmented call: the task belongs to this client.
   if (auto* r = result.if_object(); r && ctx.session) {
     if (auto* task = r->if_contains("task"); task && task->is_object()) {
@@ -272,7 +274,7 @@ awaitable<json::value> Aggregator::call_tool(json::object params, RequestContext
   co_return result;
 }
 
-awaitable<json::value> Aggregator::get_prompt(json::object params, RequestContext& ctx) {
+awaitable<json::value> Aggregator::get_prompt(json::object params, ProxyRequest& ctx) {
   co_await refresh();
   auto catalogue = catalogue_;
   auto name = string_param(params, "name", "prompts/get");
@@ -280,7 +282,7 @@ awaitable<json::value> Aggregator::get_prompt(json::object params, RequestContex
   if (it == catalogue->prompts.end()) throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", name));
   params["name"] = it->second.original;
   auto backend = it->second.backend;
-  json::value result = co_await backend->request("prompts/get", std::move(params), &ctx);
+  json::value result = co_await backend->request("prompts/get", std::move(params), ctx);
   namespace_uris(result, backend->uri_prefix());
   co_return result;
 }
@@ -305,7 +307,7 @@ std::vector<Aggregator::UriRoute> Aggregator::resolve_uri(const Catalogue& catal
 }
 
 awaitable<json::value> Aggregator::route_by_uri(std::string_view method, json::object params,
-                                               std::string_view uri, RequestContext& ctx,
+                                               std::string_view uri, ProxyRequest& ctx,
                                                UriRoute* chosen) {
   auto catalogue = catalogue_;
   auto backends = backends_;
@@ -323,7 +325,7 @@ awaitable<json::value> Aggregator::route_by_uri(std::string_view method, json::o
       attempt["uri"] = c.uri;
     }
     try {
-      json::value result = co_await c.backend->request(method, std::move(attempt), &ctx);
+      json::value result = co_await c.backend->request(method, std::move(attempt), ctx);
       if (chosen) *chosen = c;
       if (method == "resources/read") namespace_uris(result, c.backend->uri_prefix());
       co_return result;
@@ -338,19 +340,19 @@ awaitable<json::value> Aggregator::route_by_uri(std::string_view method, json::o
   throw *last;
 }
 
-awaitable<json::value> Aggregator::read_resource(json::object params, RequestContext& ctx) {
+awaitable<json::value> Aggregator::read_resource(json::object params, ProxyRequest& ctx) {
   co_await refresh();
   auto uri = string_param(params, "uri", "resources/read");
   co_return co_await route_by_uri("resources/read", std::move(params), uri, ctx);
 }
 
 awaitable<json::value> Aggregator::subscribe(std::string_view method, json::object params,
-                                             RequestContext& ctx) {
+                                             ProxyRequest& ctx) {
   co_await refresh();
   auto uri = string_param(params, "uri", method);
   if (uri.empty()) throw McpError(ec::kInvalidParams, fmt::format("Invalid params: {} needs a non-empty \"uri\"", method));
   if (!ctx.session) throw McpError(ec::kInvalidRequest, "Invalid Request: subscriptions need a session");
-  auto& subscriptions = ctx.session->subscriptions;
+  auto& subscriptions = ctx.downstream()->subscriptions;
   // The proxy keeps its own table: updates go only to the sessions that subscribed, and a
   // shared upstream subscription starts with its first subscriber and ends with its last.
   if (method == "resources/unsubscribe") {
@@ -361,7 +363,7 @@ awaitable<json::value> Aggregator::subscribe(std::string_view method, json::obje
     subscriptions.erase(it);
     if (!backend || backend->remove_subscriber(own) > 0) co_return json::object{};
     params["uri"] = own;
-    co_return co_await backend->request(method, std::move(params), &ctx);
+    co_return co_await backend->request(method, std::move(params), ctx);
   }
   if (subscriptions.contains(uri)) co_return json::object{};  // already subscribed
   auto catalogue = catalogue_;
@@ -381,7 +383,7 @@ awaitable<json::value> Aggregator::subscribe(std::string_view method, json::obje
   co_return result;
 }
 
-awaitable<json::value> Aggregator::complete(json::object params, RequestContext& ctx) {
+awaitable<json::value> Aggregator::complete(json::object params, ProxyRequest& ctx) {
   co_await refresh();
   auto* ref = params.if_contains("ref");
   if (!ref || !ref->is_object())
@@ -395,7 +397,7 @@ awaitable<json::value> Aggregator::complete(json::object params, RequestContext&
     if (it == catalogue->prompts.end()) throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", name));
     params["ref"].get_object()["name"] = it->second.original;
     auto backend = it->second.backend;
-    co_return co_await backend->request("completion/complete", std::move(params), &ctx);
+    co_return co_await backend->request("completion/complete", std::move(params), ctx);
   }
   if (type == "ref/resource") {
     auto uri = string_param(r, "uri", "completion/complete ref");
@@ -404,11 +406,11 @@ awaitable<json::value> Aggregator::complete(json::object params, RequestContext&
   throw McpError(ec::kInvalidParams, fmt::format("Unknown completion reference type: {}", type));
 }
 
-awaitable<json::value> Aggregator::set_log_level(json::object params, RequestContext& ctx) {
+awaitable<json::value> Aggregator::set_log_level(json::object params, ProxyRequest& ctx) {
   auto level = string_param(params, "level", "logging/setLevel");
   if (mcp::log_level_rank(level) < 0)
     throw McpError(ec::kInvalidParams, fmt::format("Invalid params: unknown log level \"{}\"", level));
-  if (ctx.session) ctx.session->log_level = level;
+  if (auto* session = ctx.downstream()) session->log_level = level;
   auto backends = backends_;
   for (auto& b : *backends) {
     if (!b->up() || !b->has_capability("logging")) continue;
@@ -421,7 +423,7 @@ awaitable<json::value> Aggregator::set_log_level(json::object params, RequestCon
       upstream["level"] = wanted;
     }
     try {
-      co_await b->request("logging/setLevel", std::move(upstream), &ctx);
+      co_await b->request("logging/setLevel", std::move(upstream), ctx);
     } catch (const McpError& e) {
       spdlog::warn("[{}] logging/setLevel failed: {}", b->name(), e.what());
     }
@@ -430,7 +432,7 @@ awaitable<json::value> Aggregator::set_log_level(json::object params, RequestCon
 }
 
 awaitable<json::value> Aggregator::task_request(std::string_view method, json::object params,
-                                                RequestContext& ctx) {
+                                                ProxyRequest& ctx) {
   const std::string session_id = ctx.session ? ctx.session->id() : std::string();
   auto backends = backends_;
   if (method == "tasks/list") {
@@ -440,7 +442,7 @@ awaitable<json::value> Aggregator::task_request(std::string_view method, json::o
       if (!b->up() || !b->has_capability("tasks")) continue;
       json::value r;
       try {
-        r = co_await b->request(method, params, &ctx);
+        r = co_await b->request(method, params, ctx);
       } catch (const McpError& e) {
         spdlog::warn("[{}] tasks/list failed: {}", b->name(), e.what());
         continue;
@@ -463,7 +465,7 @@ awaitable<json::value> Aggregator::task_request(std::string_view method, json::o
   auto id = string_param(params, "taskId", method);
   for (auto& b : *backends) {
     if (!session_id.empty() && b->task_owner(id) == session_id)
-      co_return co_await b->request(method, std::move(params), &ctx);
+      co_return co_await b->request(method, std::move(params), ctx);
   }
   // Never created by this client (or by anyone): the same answer either way.
   throw McpError(ec::kInvalidParams, fmt::format("Unknown task: {}", id));

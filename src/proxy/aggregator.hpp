@@ -54,17 +54,17 @@ class Aggregator {
   // `tools/list` and friends: the merged list, in pages of page_size when set (the cursor is
   // opaque to clients; a bad one gets -32602).
   boost::asio::awaitable<json::value> list(ListKind kind, const json::object& params);
-  boost::asio::awaitable<json::value> call_tool(json::object params, RequestContext& ctx);
-  boost::asio::awaitable<json::value> get_prompt(json::object params, RequestContext& ctx);
-  boost::asio::awaitable<json::value> read_resource(json::object params, RequestContext& ctx);
+  boost::asio::awaitable<json::value> call_tool(json::object params, ProxyRequest& ctx);
+  boost::asio::awaitable<json::value> get_prompt(json::object params, ProxyRequest& ctx);
+  boost::asio::awaitable<json::value> read_resource(json::object params, ProxyRequest& ctx);
   boost::asio::awaitable<json::value> subscribe(std::string_view method, json::object params,
-                                                RequestContext& ctx);
-  boost::asio::awaitable<json::value> complete(json::object params, RequestContext& ctx);
-  boost::asio::awaitable<json::value> set_log_level(json::object params, RequestContext& ctx);
+                                                ProxyRequest& ctx);
+  boost::asio::awaitable<json::value> complete(json::object params, ProxyRequest& ctx);
+  boost::asio::awaitable<json::value> set_log_level(json::object params, ProxyRequest& ctx);
   // tasks/get, tasks/result, tasks/cancel (routed by task id, owner checked) and tasks/list
   // (merged, only the caller's own tasks).
   boost::asio::awaitable<json::value> task_request(std::string_view method, json::object params,
-                                                   RequestContext& ctx);
+                                                   ProxyRequest& ctx);
   // Notifications a client sends that backends must hear (e.g. roots/list_changed).
   void notify_backends(std::string_view method, const json::object& params, bool per_client_only);
 
@@ -112,7 +112,7 @@ class Aggregator {
   std::vector<UriRoute> resolve_uri(const Catalogue& catalogue, const Backends& backends,
                                     std::string_view uri) const;
   boost::asio::awaitable<json::value> route_by_uri(std::string_view method, json::object params,
-                                                   std::string_view uri, RequestContext& ctx,
+                                                   std::string_view uri, ProxyRequest& ctx,
                                                    UriRoute* chosen = nullptr);
 
   std::shared_ptr<const Backends> backends_;

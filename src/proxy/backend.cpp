@@ -41,48 +41,21 @@ std::string_view to_string(BackendState s) noexcept {
   return "?";
 }
 
-std::string_view list_method(ListKind k) noexcept {
-  switch (k) {
-    case ListKind::tools: return "tools/list";
-    case ListKind::prompts: return "prompts/list";
-    case ListKind::resources: return "resources/list";
-    case ListKind::templates: return "resources/templates/list";
-  }
-  return "";
-}
-
-std::string_view list_key(ListKind k) noexcept {
-  switch (k) {
-    case ListKind::tools: return "tools";
-    case ListKind::prompts: return "prompts";
-    case ListKind::resources: return "resources";
-    case ListKind::templates: return "resourceTemplates";
-  }
-  return "";
-}
-
-std::string_view list_capability(ListKind k) noexcept {
-  switch (k) {
-    case ListKind::tools: return "tools";
-    case ListKind::prompts: return "prompts";
-    case ListKind::resources:
-    case ListKind::templates: return "resources";
-  }
-  return "";
-}
-
 namespace {
 const json::array kEmptyArray;
 }
 
+// The innermost service of a backend's pipeline: the wire. A context that is not the proxy's
+// own record (a middleware made one) counts as the proxy's own request.
 class Backend::Upstream final : public middleware::Service {
  public:
   explicit Upstream(Backend& backend) : backend_(backend) {}
-  awaitable<json::value> request(std::string method, json::object params, RequestContext* ctx) override {
-    return backend_.send_upstream(std::move(method), std::move(params), ctx);
+  awaitable<json::value> request(middleware::Call call, middleware::RequestContext& ctx) override {
+    ProxyRequest* request = proxy_request(ctx);
+    return backend_.send_upstream(std::move(call), request && request->session ? request : nullptr);
   }
-  void notify(std::string method, json::object params) override {
-    if (backend_.up() && backend_.peer_) backend_.peer_->notify(method, std::move(params));
+  void notify(middleware::Call call) override {
+    if (backend_.up() && backend_.peer_) backend_.peer_->notify(call.name, std::move(call.params));
   }
 
  private:
@@ -99,8 +72,8 @@ Backend::Backend(asio::any_io_executor executor, config::ServerConfig config, Re
       client_capabilities_(std::move(client_capabilities)),
       owner_(std::move(owner)),
       state_changed_(executor, std::chrono::steady_clock::time_point::max()) {
-  chain_ = middleware::build_chain(client_middleware, middleware::Site{config_.name},
-                                   std::make_shared<Upstream>(*this), &layers_);
+  chain_ = std::make_unique<middleware::Pipeline>(client_middleware, middleware::Site{config_.name},
+                                                 std::make_shared<Upstream>(*this));
   if (config_.namespace_resources) uri_prefix_ = resource_namespace(config_.name);
 }
 
@@ -214,11 +187,6 @@ void Backend::forget_session(const std::string& session_id) {
   spawn_request("logging/setLevel", json::object{{"level", wanted}});
 }
 
-bool Backend::is_final_name(std::string_view name) const {
-  for (auto& layer : layers_)
-    if (layer->is_final_name(name)) return true;
-  return false;
-}
 
 void Backend::catalogue_changed(std::initializer_list<ListKind> kinds) {
   ++generation_;
@@ -253,7 +221,7 @@ awaitable<void> Backend::start() {
   if (!connected) schedule_reconnect();
 }
 
-std::shared_ptr<transport::MessageTransport> Backend::make_transport() {
+std::shared_ptr<mcp::MessageTransport> Backend::make_transport() {
   if (config_.transport == config::ServerTransport::stdio) {
     transport::StdioChildOptions options;
     options.name = config_.name;
@@ -480,14 +448,21 @@ void Backend::on_closed(std::string reason) {
   }
 }
 
-awaitable<json::value> Backend::request(std::string_view method, json::object params,
-                                        RequestContext* ctx) {
+awaitable<json::value> Backend::request(middleware::Call call, ProxyRequest& ctx) {
   auto self = shared_from_this();
-  co_return co_await chain_->request(std::string(method), std::move(params), ctx);
+  co_return co_await chain_->entry().request(std::move(call), ctx);
 }
 
-awaitable<json::value> Backend::send_upstream(std::string method, json::object params,
-                                              RequestContext* ctx) {
+awaitable<json::value> Backend::request(std::string_view method, json::object params) {
+  auto self = shared_from_this();
+  ProxyRequest own;  // no session: the proxy's own request
+  middleware::Call call{std::string(method), std::move(params)};
+  co_return co_await chain_->entry().request(std::move(call), own);
+}
+
+awaitable<json::value> Backend::send_upstream(middleware::Call call, ProxyRequest* ctx) {
+  const std::string& method = call.name;
+  json::object& params = call.params;
   if (state_ != BackendState::up && reconnecting_after_blip_ && ctx) {
     // A connection that just broke is being re-established: wait for it (bounded).
     co_await wait_until_up(std::chrono::steady_clock::now() + config_.request_timeout);
@@ -510,7 +485,7 @@ awaitable<json::value> Backend::send_upstream(std::string method, json::object p
   }
   struct Cleanup {
     Backend* self;
-    RequestContext* ctx;
+    ProxyRequest* ctx;
     std::int64_t token;
     ~Cleanup() {
       std::erase(self->in_flight_, ctx);
@@ -541,7 +516,7 @@ awaitable<json::value> Backend::send_upstream(std::string method, json::object p
 }
 
 void Backend::notify(std::string_view method, json::object params) {
-  chain_->notify(std::string(method), std::move(params));
+  chain_->entry().notify(middleware::Call{std::string(method), std::move(params)});
 }
 
 bool Backend::lists_loaded() const noexcept {
@@ -584,10 +559,12 @@ awaitable<void> Backend::load_lists() {
 }
 
 void Backend::on_notification(mcp::Message message) {
-  std::string method(message.method());
-  // Reverse path through the middleware, innermost first; any of them may drop it.
-  for (auto it = layers_.rbegin(); it != layers_.rend(); ++it)
-    if (!(*it)->on_server_notification(method, message.mutable_params())) return;
+  // Reverse path through this backend's middleware, innermost first; any of them may drop it
+  // (the proxy middleware sees it next, in the Relay, once it is attributed).
+  middleware::Call note{std::string(message.method()), std::move(message.mutable_params())};
+  if (!chain_->server_notification(note, middleware::ReverseContext{name(), nullptr})) return;
+  message.mutable_params() = std::move(note.params);
+  const std::string& method = note.name;
   auto invalidate = [&](std::initializer_list<ListKind> kinds) {
     for (auto k : kinds) lists_[static_cast<int>(k)].reset();
     spdlog::info("[{}] {}: the catalogue will be refreshed", name(), method);
@@ -614,7 +591,14 @@ void Backend::on_notification(mcp::Message message) {
 awaitable<json::value> Backend::on_server_request(mcp::Message message) {
   if (!relay_) throw McpError(mcp::error_code::kMethodNotFound, "Method not found");
   auto self = shared_from_this();
-  co_return co_await relay_->on_backend_request(*this, std::move(message));
+  // Through this backend's client middleware (innermost first), then the Relay finds the
+  // client (and its proxy middleware).
+  middleware::Call call{std::string(message.method()), message.params()};
+  middleware::ReverseNext to_relay = [self](middleware::Call c) {
+    return self->relay_->on_backend_request(*self, std::move(c));
+  };
+  middleware::ReverseContext from{name(), nullptr};
+  co_return co_await chain_->server_request(std::move(call), from, to_relay);
 }
 
 json::object Backend::health() const {

@@ -7,9 +7,11 @@
 #include "config/config.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "mcp/rpc_peer.hpp"
+#include "mcp/methods.hpp"
+#include "middleware/plan.hpp"
 #include "middleware/registry.hpp"
 #include "proxy/request_context.hpp"
-#include "transport/message_transport.hpp"
+#include "mcp/message_transport.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -33,12 +35,11 @@ class DownstreamSession;
 enum class BackendState { starting, up, down, failed, disabled };
 std::string_view to_string(BackendState s) noexcept;
 
-enum class ListKind { tools, prompts, resources, templates };
-inline constexpr std::array<ListKind, 4> kAllListKinds = {ListKind::tools, ListKind::prompts,
-                                                          ListKind::resources, ListKind::templates};
-std::string_view list_method(ListKind k) noexcept;    // "tools/list", ...
-std::string_view list_key(ListKind k) noexcept;       // "tools", ..., "resourceTemplates"
-std::string_view list_capability(ListKind k) noexcept;  // "tools", "prompts", "resources"
+using mcp::kAllListKinds;
+using mcp::list_capability;
+using mcp::list_key;
+using mcp::list_method;
+using mcp::ListKind;
 
 class Backend : public std::enable_shared_from_this<Backend> {
  public:
@@ -71,8 +72,12 @@ class Backend : public std::enable_shared_from_this<Backend> {
   // Throws McpError: the backend's own error unchanged, or one naming this backend when it is
   // down or too slow. With a context, the request can be cancelled by the client, its progress
   // token is mapped, and what the backend sends meanwhile is attributed to it.
-  boost::asio::awaitable<json::value> request(std::string_view method, json::object params,
-                                              RequestContext* ctx = nullptr);
+  boost::asio::awaitable<json::value> request(middleware::Call call, ProxyRequest& ctx);
+  boost::asio::awaitable<json::value> request(std::string_view method, json::object params, ProxyRequest& ctx) {
+    return request(middleware::Call{std::string(method), std::move(params)}, ctx);
+  }
+  // A request of the proxy's own (no client behind it).
+  boost::asio::awaitable<json::value> request(std::string_view method, json::object params);
   void notify(std::string_view method, json::object params = {});
 
   const json::object& capabilities() const noexcept { return capabilities_; }
@@ -91,7 +96,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   // Bumped whenever what this backend contributes to the catalogue may have changed (it came
   // up, went down, or sent list_changed); aggregators rebuild when it moved.
   std::uint64_t generation() const noexcept { return generation_; }
-  const std::vector<RequestContext*>& in_flight_requests() const noexcept { return in_flight_; }
+  const std::vector<ProxyRequest*>& in_flight_requests() const noexcept { return in_flight_; }
   std::shared_ptr<DownstreamSession> owner() const { return owner_.lock(); }
   bool per_client() const noexcept { return config_.session_mode == config::SessionMode::per_client; }
   // Subscriptions of all sessions to one URI share the upstream one (shared mode): it is
@@ -115,12 +120,10 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::string set_session_log_level(const std::string& session_id, std::string level);
   void forget_session(const std::string& session_id);
   const std::string& upstream_log_level() const noexcept { return upstream_log_level_; }
-  // A name a middleware of this backend chose on purpose (rename): exposed without prefix.
-  bool is_final_name(std::string_view name) const;
 
  private:
   class Upstream;
-  std::shared_ptr<transport::MessageTransport> make_transport();
+  std::shared_ptr<mcp::MessageTransport> make_transport();
   // One attempt: (re)start the transport, initialize, load the lists. False on failure.
   boost::asio::awaitable<bool> connect_once();
   void schedule_reconnect(bool immediate = false);
@@ -128,8 +131,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   boost::asio::awaitable<bool> wait_until_up(std::chrono::steady_clock::time_point deadline);
   void start_health_checks();
   // The innermost service: in-flight tracking, progress mapping, the wire.
-  boost::asio::awaitable<json::value> send_upstream(std::string method, json::object params,
-                                                    RequestContext* ctx);
+  boost::asio::awaitable<json::value> send_upstream(middleware::Call call, ProxyRequest* ctx);
   void on_closed(std::string reason);
   void on_notification(mcp::Message message);
   boost::asio::awaitable<json::value> on_server_request(mcp::Message message);
@@ -140,7 +142,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   config::ServerConfig config_;
   BackendState state_ = BackendState::starting;
   std::string last_error_;
-  std::shared_ptr<transport::MessageTransport> transport_;
+  std::shared_ptr<mcp::MessageTransport> transport_;
   std::shared_ptr<mcp::RpcPeer> peer_;
   json::object capabilities_;
   json::object server_info_;
@@ -151,7 +153,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   json::object client_capabilities_;
   std::weak_ptr<DownstreamSession> owner_;
   std::uint64_t generation_ = 0;
-  std::vector<RequestContext*> in_flight_;
+  std::vector<ProxyRequest*> in_flight_;
   std::unordered_map<std::string, int> subscribers_;
   std::string uri_prefix_;
   std::unordered_map<std::string, std::string> task_owners_;  // task id -> session id
@@ -178,8 +180,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::chrono::system_clock::time_point next_attempt_;
   boost::asio::steady_timer* reconnect_timer_ = nullptr;
   boost::asio::steady_timer state_changed_;  // cancelled on every state change
-  std::shared_ptr<middleware::Service> chain_;                // outermost service
-  std::vector<std::shared_ptr<middleware::Middleware>> layers_;  // outermost first
+  std::unique_ptr<middleware::Pipeline> chain_;  // this backend's client middleware
   std::chrono::system_clock::time_point state_since_ = std::chrono::system_clock::now();
 };
 

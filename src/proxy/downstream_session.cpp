@@ -1,5 +1,7 @@
 #include "proxy/downstream_session.hpp"
 
+#include "proxy/aggregator.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -32,12 +34,45 @@ void DownstreamSession::close() {
   standalone_signal_.cancel();
 }
 
-void DownstreamSession::add_in_flight(RequestContext& ctx) {
+void DownstreamSession::begin_initialize() {
+  if (initialize_seen_ || initializing_)
+    throw McpError(mcp::error_code::kInvalidRequest, "Invalid Request: this session is already initialized");
+  initializing_ = true;
+}
+
+void DownstreamSession::complete_initialize(std::string protocol_version, json::object client_capabilities,
+                                            json::object client_info) {
+  protocol_version_ = std::move(protocol_version);
+  client_capabilities_ = std::move(client_capabilities);
+  client_info_ = std::move(client_info);
+  initialize_seen_ = true;
+}
+
+void DownstreamSession::notify(std::string_view method, json::object params) {
+  send_unsolicited(mcp::make_notification(method, std::move(params)));
+}
+
+std::string DownstreamSession::server_of(middleware::NameKind kind, std::string_view name) const {
+  if (!aggregator) return {};
+  std::string key(name);
+  auto* route = kind == middleware::NameKind::tool ? aggregator->tool_route(key) : aggregator->prompt_route(key);
+  return route ? route->backend->name() : std::string();
+}
+
+DownstreamSession* ProxyRequest::downstream() const noexcept {
+  return static_cast<DownstreamSession*>(session.get());
+}
+
+std::shared_ptr<DownstreamSession> ProxyRequest::downstream_ptr() const noexcept {
+  return std::static_pointer_cast<DownstreamSession>(session);
+}
+
+void DownstreamSession::add_in_flight(ProxyRequest& ctx) {
   ctx.id_key = json::serialize(ctx.id);
   in_flight_[ctx.id_key] = &ctx;
 }
 
-void DownstreamSession::remove_in_flight(const RequestContext& ctx) {
+void DownstreamSession::remove_in_flight(const ProxyRequest& ctx) {
   auto it = in_flight_.find(ctx.id_key);
   if (it != in_flight_.end() && it->second == &ctx) in_flight_.erase(it);
 }

@@ -8,6 +8,7 @@
 #include "mcp/jsonrpc.hpp"
 #include "mcp/pending_requests.hpp"
 #include "proxy/client_stream.hpp"
+#include "middleware/context.hpp"
 #include "proxy/request_context.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -29,34 +30,51 @@ namespace mcproxy::proxy {
 class Aggregator;
 class Backend;
 
-class DownstreamSession {
+// The proxy's side of one client session; what middleware may see of it is the
+// middleware::Session interface it implements.
+class DownstreamSession final : public middleware::Session,
+                                public std::enable_shared_from_this<DownstreamSession> {
  public:
   explicit DownstreamSession(boost::asio::any_io_executor executor, std::string id);
 
-  const std::string& id() const noexcept { return id_; }
-  std::string label() const { return id_.size() > 8 ? id_.substr(0, 8) : id_; }
+  // middleware::Session
+  const std::string& id() const noexcept override { return id_; }
+  std::string label() const override { return id_.size() > 8 ? id_.substr(0, 8) : id_; }
+  const std::string& identity() const noexcept override { return identity_; }
+  const std::string& protocol_version() const noexcept override { return protocol_version_; }
+  bool closed() const noexcept override { return closed_; }
+  void notify(std::string_view method, boost::json::object params) override;
+  std::string server_of(middleware::NameKind kind, std::string_view name) const override;
+
   boost::asio::any_io_executor executor() const { return executor_; }
 
-  // Negotiated on initialize.
-  std::string protocol_version;
-  boost::json::object client_capabilities;
-  boost::json::object client_info;
-  bool initialize_seen = false;
-  bool initialized = false;  // notifications/initialized received
+  // --- the handshake ---
+  // Throws McpError (-32600) when initialize was already seen or is being handled: a second
+  // one must not start a second set of per-client backends.
+  void begin_initialize();
+  void complete_initialize(std::string protocol_version, boost::json::object client_capabilities,
+                           boost::json::object client_info);
+  // A failed initialize may be tried again (unless per-client backends were started for it).
+  void abandon_initialize() noexcept { initializing_ = own_backends.empty() ? false : initializing_; }
+  bool initialize_seen() const noexcept { return initialize_seen_; }
+  void set_initialized() noexcept { initialized_ = true; }
+  bool initialized() const noexcept { return initialized_; }  // notifications/initialized came
+  const boost::json::object& client_capabilities() const noexcept { return client_capabilities_; }
+  const boost::json::object& client_info() const noexcept { return client_info_; }
+
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
   // The catalogue this session sees: the proxy's shared one, or its own when some backends run
   // one upstream session per client.
   std::shared_ptr<Aggregator> aggregator;
 
-  bool has_client_capability(std::string_view name) const { return client_capabilities.contains(name); }
-  bool closed() const noexcept { return closed_; }
+  bool has_client_capability(std::string_view name) const { return client_capabilities_.contains(name); }
   // Ends the session: pending client requests fail, in-flight requests are cancelled, the
   // standalone stream ends.
   void close();
 
   // --- requests from the client that are in flight ---
-  void add_in_flight(RequestContext& ctx);
-  void remove_in_flight(const RequestContext& ctx);
+  void add_in_flight(ProxyRequest& ctx);
+  void remove_in_flight(const ProxyRequest& ctx);
   // notifications/cancelled from the client. False if no such request is in flight.
   bool cancel(const boost::json::value& request_id);
   std::size_t in_flight() const noexcept { return in_flight_.size(); }
@@ -102,13 +120,20 @@ class DownstreamSession {
   // Per-client backends of this session (also while they start, so that ending the session
   // stops them whatever their state).
   std::vector<std::shared_ptr<Backend>> own_backends;
-  bool initializing = false;  // initialize is being handled (a second one is refused)
+
 
  private:
   boost::asio::any_io_executor executor_;
   std::string id_;
   bool closed_ = false;
-  std::unordered_map<std::string, RequestContext*> in_flight_;  // key: serialized client id
+  std::unordered_map<std::string, ProxyRequest*> in_flight_;  // key: serialized client id
+  std::string identity_;
+  std::string protocol_version_;
+  boost::json::object client_capabilities_;
+  boost::json::object client_info_;
+  bool initialize_seen_ = false;
+  bool initializing_ = false;
+  bool initialized_ = false;
   mcp::PendingRequests pending_;
   std::deque<Event> backlog_;
   std::uint64_t event_counter_ = 0;

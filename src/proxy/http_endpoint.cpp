@@ -287,13 +287,13 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
       exchange.close_after();
       co_return;
     }
-    if (!session->initialize_seen) {
+    if (!session->initialize_seen()) {
       // initialize failed (e.g. bad params): do not keep a half-made session.
       sessions_.end(session->id(), "initialize failed");
     }
     HttpResponse res(http::status::ok, 11);
     res.set(http::field::content_type, "application/json");
-    if (session->initialize_seen) res.set("Mcp-Session-Id", session->id());
+    if (session->initialize_seen()) res.set("Mcp-Session-Id", session->id());
     res.body() = json::serialize(reply ? *reply : mcp::make_error(nullptr, ec::kInternalError, "no response"));
     co_await exchange.respond(std::move(res));
     co_return;

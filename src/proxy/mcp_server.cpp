@@ -18,86 +18,110 @@ using mcp::McpError;
 namespace ec = mcp::error_code;
 
 awaitable<json::value> McpServer::initialize(DownstreamSession& session, const json::object& params) {
-  // Once per session: a second initialize (legacy SSE and stdio keep one session per stream)
-  // must not start a second set of per-client backends.
-  if (session.initialize_seen || session.initializing)
-    throw McpError(ec::kInvalidRequest, "Invalid Request: this session is already initialized");
   std::string_view requested;
   if (auto* v = params.if_contains("protocolVersion"); v && v->is_string()) requested = v->get_string();
   else throw McpError(ec::kInvalidParams, "Invalid params: initialize needs \"protocolVersion\"");
-  session.initializing = true;
-  session.protocol_version = mcp::negotiate_protocol_version(requested);
-  if (auto* c = params.if_contains("capabilities"); c && c->is_object())
-    session.client_capabilities = c->get_object();
-  if (auto* i = params.if_contains("clientInfo"); i && i->is_object()) session.client_info = i->get_object();
-  co_await sessions_.attach_catalogue(session);
-  co_await session.aggregator->refresh();
-  session.initialize_seen = true;
+  // Once per session: a second initialize (legacy SSE and stdio keep one session per stream)
+  // must not start a second set of per-client backends.
+  session.begin_initialize();
+  json::object capabilities, client_info;
+  if (auto* c = params.if_contains("capabilities"); c && c->is_object()) capabilities = c->get_object();
+  if (auto* i = params.if_contains("clientInfo"); i && i->is_object()) client_info = i->get_object();
+  std::string version(mcp::negotiate_protocol_version(requested));
+  try {
+    co_await sessions_.attach_catalogue(session, capabilities);
+    co_await session.aggregator->refresh();
+  } catch (...) {
+    session.abandon_initialize();
+    throw;
+  }
+  session.complete_initialize(version, std::move(capabilities), std::move(client_info));
 
   json::object result;
-  result["protocolVersion"] = session.protocol_version;
+  result["protocolVersion"] = version;
   result["capabilities"] = session.aggregator->server_capabilities();
   result["serverInfo"] = json::object{{"name", "mcproxy"}, {"title", "MCProxy"}, {"version", MCPROXY_VERSION}};
   if (auto text = session.aggregator->instructions(); !text.empty()) result["instructions"] = std::move(text);
   std::string client = "unknown client";
-  if (auto* n = session.client_info.if_contains("name"); n && n->is_string()) client = n->get_string();
-  spdlog::info("session {}: {} initialized with protocol {}", session.label(), client,
-               session.protocol_version);
+  if (auto* n = session.client_info().if_contains("name"); n && n->is_string()) client = n->get_string();
+  spdlog::info("session {}: {} initialized with protocol {}", session.label(), client, version);
   co_return result;
 }
 
 namespace {
 
-// The innermost proxy-level service: the session's aggregator (shared or its own).
+// The innermost proxy-level service: the session's aggregator (shared or its own), routing
+// by the method table.
 class AggregatorService final : public middleware::Service {
  public:
-  awaitable<json::value> request(std::string method, json::object params, RequestContext* ctx) override {
-    if (!ctx || !ctx->session || !ctx->session->aggregator)
+  awaitable<json::value> request(middleware::Call call, middleware::RequestContext& context) override {
+    ProxyRequest* ctx = proxy_request(context);
+    DownstreamSession* session = ctx ? ctx->downstream() : nullptr;
+    if (!session || !session->aggregator)
       throw McpError(ec::kInvalidRequest, "Invalid Request: send initialize before other requests");
-    Aggregator& aggregator = *ctx->session->aggregator;
-    if (method == "tools/list") co_return co_await aggregator.list(ListKind::tools, params);
-    if (method == "tools/call") co_return co_await aggregator.call_tool(std::move(params), *ctx);
-    if (method == "prompts/list") co_return co_await aggregator.list(ListKind::prompts, params);
-    if (method == "prompts/get") co_return co_await aggregator.get_prompt(std::move(params), *ctx);
-    if (method == "resources/list") co_return co_await aggregator.list(ListKind::resources, params);
-    if (method == "resources/templates/list")
-      co_return co_await aggregator.list(ListKind::templates, params);
-    if (method == "resources/read") co_return co_await aggregator.read_resource(std::move(params), *ctx);
-    if (method == "resources/subscribe" || method == "resources/unsubscribe")
-      co_return co_await aggregator.subscribe(method, std::move(params), *ctx);
-    if (method == "completion/complete") co_return co_await aggregator.complete(std::move(params), *ctx);
-    if (method == "logging/setLevel") co_return co_await aggregator.set_log_level(std::move(params), *ctx);
-    if (method.starts_with("tasks/"))
-      co_return co_await aggregator.task_request(method, std::move(params), *ctx);
-    throw McpError(ec::kMethodNotFound, fmt::format("Method not found: {}", method));
+    Aggregator& aggregator = *session->aggregator;
+    const mcp::MethodInfo* info = mcp::info(call.method);
+    if (info && info->routing == mcp::Routing::list && info->list)
+      co_return co_await aggregator.list(*info->list, call.params);
+    switch (call.method) {
+      case mcp::Method::tools_call: co_return co_await aggregator.call_tool(std::move(call.params), *ctx);
+      case mcp::Method::prompts_get: co_return co_await aggregator.get_prompt(std::move(call.params), *ctx);
+      case mcp::Method::resources_read: co_return co_await aggregator.read_resource(std::move(call.params), *ctx);
+      case mcp::Method::resources_subscribe:
+      case mcp::Method::resources_unsubscribe:
+        co_return co_await aggregator.subscribe(call.name, std::move(call.params), *ctx);
+      case mcp::Method::completion_complete: co_return co_await aggregator.complete(std::move(call.params), *ctx);
+      case mcp::Method::logging_set_level: co_return co_await aggregator.set_log_level(std::move(call.params), *ctx);
+      case mcp::Method::tasks_get:
+      case mcp::Method::tasks_result:
+      case mcp::Method::tasks_list:
+      case mcp::Method::tasks_cancel:
+        co_return co_await aggregator.task_request(call.name, std::move(call.params), *ctx);
+      default: break;
+    }
+    throw McpError(ec::kMethodNotFound, fmt::format("Method not found: {}", call.name));
   }
-  void notify(std::string, json::object) override {}
+  void notify(middleware::Call) override {}
 };
 
 }  // namespace
 
 McpServer::McpServer(SessionManager& sessions, const std::vector<middleware::Maker>& proxy_middleware)
-    : sessions_(sessions),
-      chain_(middleware::build_chain(proxy_middleware, middleware::Site{},
-                                     std::make_shared<AggregatorService>())) {}
-
-void McpServer::set_proxy_middleware(const std::vector<middleware::Maker>& proxy_middleware) {
-  chain_ = middleware::build_chain(proxy_middleware, middleware::Site{},
-                                   std::make_shared<AggregatorService>());
+    : sessions_(sessions) {
+  set_proxy_middleware(proxy_middleware);
 }
 
-awaitable<json::value> McpServer::dispatch(DownstreamSession& session, std::string method,
-                                           json::object params, RequestContext& ctx) {
-  if (method == "initialize") co_return co_await initialize(session, params);
-  if (method == "ping") co_return json::object{};
-  auto chain = chain_;  // a reload may replace chain_ while this request runs
-  co_return co_await chain->request(std::move(method), std::move(params), &ctx);
+void McpServer::set_proxy_middleware(const std::vector<middleware::Maker>& proxy_middleware) {
+  makers_ = proxy_middleware;
+  ++pipeline_generation_;
+  pipeline_ = std::make_shared<const middleware::Pipeline>(makers_, middleware::Site{},
+                                                           std::make_shared<AggregatorService>());
+}
+
+std::shared_ptr<const middleware::Pipeline> McpServer::pipeline_for(DownstreamSession& session) {
+  if (!pipeline_->has_per_session_layers()) return pipeline_;
+  // One pipeline per session, built from the same makers (and again after a reload).
+  auto& own = session.state<SessionPipeline>(this);
+  if (!own.pipeline || own.generation != pipeline_generation_) {
+    own.pipeline = std::make_shared<const middleware::Pipeline>(makers_, middleware::Site{},
+                                                                std::make_shared<AggregatorService>());
+    own.generation = pipeline_generation_;
+  }
+  return own.pipeline;
+}
+
+awaitable<json::value> McpServer::dispatch(DownstreamSession& session, middleware::Call call,
+                                           ProxyRequest& ctx) {
+  if (call.method == mcp::Method::initialize) co_return co_await initialize(session, call.params);
+  if (call.method == mcp::Method::ping) co_return json::object{};
+  auto pipeline = pipeline_for(session);  // a reload may replace it while this request runs
+  co_return co_await pipeline->entry().request(std::move(call), ctx);
 }
 
 void McpServer::on_notification(DownstreamSession& session, const mcp::Message& message) {
   auto method = message.method();
   if (method == "notifications/initialized") {
-    session.initialized = true;
+    session.set_initialized();
   } else if (method == "notifications/cancelled") {
     auto* id = message.params().if_contains("requestId");
     if (id && session.cancel(*id))
@@ -126,21 +150,22 @@ awaitable<std::optional<json::object>> McpServer::handle(std::shared_ptr<Downstr
     co_return std::nullopt;
   }
 
-  RequestContext ctx;
+  ProxyRequest ctx;
   ctx.session = session;
   ctx.id = message.id();
   ctx.correlation_id = next_correlation_id_++;
   ctx.stream = stream;
-  std::string method(message.method());
   json::object params;
   if (auto* p = message.body().if_contains("params"); p && p->is_object()) params = std::move(p->get_object());
   if (auto* meta = params.if_contains("_meta"); meta && meta->is_object()) {
     if (auto* token = meta->get_object().if_contains("progressToken")) ctx.progress_token = *token;
   }
+  middleware::Call call{std::string(message.method()), std::move(params)};
+  const std::string method = call.name;
   session->add_in_flight(ctx);
   struct Done {
     DownstreamSession& s;
-    RequestContext& c;
+    ProxyRequest& c;
     ~Done() { s.remove_in_flight(c); }
   } done{*session, ctx};
 
@@ -150,8 +175,8 @@ awaitable<std::optional<json::object>> McpServer::handle(std::shared_ptr<Downstr
         .count();
   };
   try {
-    json::value result = co_await dispatch(*session, method, std::move(params), ctx);
-    adapt_result_for_client(method, result, session->protocol_version);
+    json::value result = co_await dispatch(*session, std::move(call), ctx);
+    adapt_result_for_client(method, result, session->protocol_version());
     spdlog::debug("session {} req#{} {} ok in {} us", session->label(), ctx.correlation_id, method,
                   elapsed_us());
     co_return mcp::make_result(ctx.id, std::move(result));

@@ -1,7 +1,7 @@
 #pragma once
 // The proxy's MCP server side, independent of the downstream transport: takes one parsed
 // message from a session, answers initialize and ping itself, and sends everything else to the
-// session's aggregator with a RequestContext (cancellation, progress, related stream). Errors
+// session's aggregator with a ProxyRequest (cancellation, progress, related stream). Errors
 // become JSON-RPC error responses here (one of the two places where exceptions turn into
 // protocol errors).
 
@@ -31,15 +31,25 @@ class McpServer {
   boost::asio::awaitable<std::optional<json::object>> handle(
       std::shared_ptr<DownstreamSession> session, mcp::Message message, ClientStream* stream);
 
+ // The proxy middleware a session's requests go through (shared, or its own when a layer
+  // is per session).
+  std::shared_ptr<const middleware::Pipeline> pipeline_for(DownstreamSession& session);
+
  private:
-  boost::asio::awaitable<json::value> dispatch(DownstreamSession& session, std::string method,
-                                               json::object params, RequestContext& ctx);
+  struct SessionPipeline {
+    std::shared_ptr<const middleware::Pipeline> pipeline;
+    std::uint64_t generation = 0;
+  };
+  boost::asio::awaitable<json::value> dispatch(DownstreamSession& session, middleware::Call call,
+                                               ProxyRequest& ctx);
   boost::asio::awaitable<json::value> initialize(DownstreamSession& session,
                                                  const json::object& params);
   void on_notification(DownstreamSession& session, const mcp::Message& message);
 
   SessionManager& sessions_;
-  std::shared_ptr<middleware::Service> chain_;
+  std::vector<middleware::Maker> makers_;
+  std::shared_ptr<const middleware::Pipeline> pipeline_;
+  std::uint64_t pipeline_generation_ = 0;
   std::uint64_t next_correlation_id_ = 1;
 };
 

@@ -76,6 +76,7 @@ int run_proxy(config::Config config, middleware::Plan plan, Downstream downstrea
   auto shared = std::make_shared<Aggregator>(backends, config.naming, config.http.page_size);
   SessionManager sessions(executor, config, plan, relay, shared);
   McpServer server(sessions, plan.proxy);
+  relay.proxy_pipeline = [&server](DownstreamSession& s) { return server.pipeline_for(s); };
   ConfigStatus config_status;
   config_status.loaded_at = now_iso();
   // host/port/path are bound once; a reload that changes them says so.

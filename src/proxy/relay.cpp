@@ -47,7 +47,7 @@ void Relay::add_session(const std::shared_ptr<DownstreamSession>& session) {
 
 void Relay::remove_session(const DownstreamSession& session) { sessions_.erase(session.id()); }
 
-std::int64_t Relay::register_progress(RequestContext& ctx) {
+std::int64_t Relay::register_progress(ProxyRequest& ctx) {
   auto token = next_token_++;
   progress_[token] = &ctx;
   return token;
@@ -69,7 +69,7 @@ void Relay::for_each_session(Fn&& fn) {
 template <class Fn>
 void Relay::for_each_session_using(const Backend& backend, Fn&& fn) {
   for_each_session([&](DownstreamSession& s) {
-    if (s.initialize_seen && s.aggregator && s.aggregator->uses(backend)) fn(s);
+    if (s.initialize_seen() && s.aggregator && s.aggregator->uses(backend)) fn(s);
   });
 }
 
@@ -86,33 +86,28 @@ Relay::Attribution Relay::attribute(Backend& backend, const json::object& params
   if (auto* token = meta_field(params, "progressToken"); token && token->is_int64()) {
     if (auto it = progress_.find(token->get_int64()); it != progress_.end() && it->second->session) {
       a.ctx = it->second;
-      a.session = it->second->session;
+      a.session = it->second->downstream_ptr();
       return a;
     }
   }
+  auto request_of = [&](const std::shared_ptr<DownstreamSession>& session) -> ProxyRequest* {
+    for (auto* c : backend.in_flight_requests())
+      if (c->session == session) return c;
+    return nullptr;
+  };
   // Tied to a task, which belongs to the session that created it.
   if (auto* related = meta_field(params, "io.modelcontextprotocol/related-task");
       related && related->is_object()) {
     if (auto* id = related->get_object().if_contains("taskId"); id && id->is_string()) {
       a.session = find_session(backend.task_owner(id->get_string()));
-      if (a.session) {
-        for (auto* c : backend.in_flight_requests())
-          if (c->session == a.session) {
-            a.ctx = c;
-            break;
-          }
-      }
+      if (a.session) a.ctx = request_of(a.session);
       return a;  // a task of nobody we know: nobody
     }
   }
   // A per-client backend has exactly one client.
   if (auto owner = backend.owner(); owner && !owner->closed()) {
     a.session = owner;
-    for (auto* c : backend.in_flight_requests())
-      if (c->session == owner) {
-        a.ctx = c;
-        break;
-      }
+    a.ctx = request_of(owner);
     return a;
   }
   // Otherwise the session whose request is in flight there, if only one session has one.
@@ -122,7 +117,7 @@ Relay::Attribution Relay::attribute(Backend& backend, const json::object& params
     if (a.ctx->session != c->session) ++a.others;
   }
   if (a.ctx) {
-    a.session = a.ctx->session;
+    a.session = a.ctx->downstream_ptr();
     return a;
   }
   // Nothing in flight: only when a single client uses this backend is there no doubt (a
@@ -140,118 +135,143 @@ void Relay::deliver(const Attribution& to, const json::object& message) {
   if (!to.ctx || !to.ctx->stream || !to.ctx->stream->send(message)) to.session->send_unsolicited(message);
 }
 
+bool Relay::through_proxy_middleware(DownstreamSession& session, const Backend& from, middleware::Call& note) {
+  if (!proxy_pipeline) return true;
+  auto pipeline = proxy_pipeline(session);
+  auto shared = std::static_pointer_cast<middleware::Session>(find_session(session.id()));
+  return !pipeline || pipeline->server_notification(note, middleware::ReverseContext{from.name(), shared});
+}
+
+namespace {
+
+json::object notification_of(middleware::Call&& note) {
+  return mcp::make_notification(note.name, std::move(note.params));
+}
+
+}  // namespace
+
 void Relay::on_backend_notification(Backend& backend, mcp::Message message) {
-  auto method = message.method();
-  if (method == "notifications/progress") {
-    auto& params = message.mutable_params();
-    auto* token = params.if_contains("progressToken");
-    auto it = token && token->is_int64() ? progress_.find(token->get_int64()) : progress_.end();
-    if (it == progress_.end()) {
-      spdlog::debug("[{}] progress for an unknown or finished token dropped", backend.name());
+  middleware::Call note{std::string(message.method()), std::move(message.mutable_params())};
+  switch (note.method) {
+    case mcp::Method::progress: {
+      auto* token = note.params.if_contains("progressToken");
+      auto it = token && token->is_int64() ? progress_.find(token->get_int64()) : progress_.end();
+      if (it == progress_.end()) {
+        spdlog::debug("[{}] progress for an unknown or finished token dropped", backend.name());
+        return;
+      }
+      ProxyRequest& ctx = *it->second;
+      note.params["progressToken"] = ctx.progress_token;  // the client's own token back
+      auto* session = ctx.downstream();
+      if (!through_proxy_middleware(*session, backend, note)) return;
+      auto body = notification_of(std::move(note));
+      if (!ctx.stream || !ctx.stream->send(body)) session->send_unsolicited(body);
       return;
     }
-    RequestContext& ctx = *it->second;
-    params["progressToken"] = ctx.progress_token;  // the client's own token back
-    if (!ctx.stream || !ctx.stream->send(message.body())) ctx.session->send_unsolicited(message.body());
-    return;
+    case mcp::Method::resources_updated: {
+      auto* uri = note.params.if_contains("uri");
+      if (!uri || !uri->is_string() || uri->get_string().empty()) return;
+      std::string own(uri->get_string());
+      // Clients of a namespaced server know its URIs with the prefix.
+      if (!backend.uri_prefix().empty()) *uri = backend.uri_prefix() + own;
+      for_each_session_using(backend, [&](DownstreamSession& s) {
+        if (!s.subscribed_to(backend, own)) return;
+        middleware::Call copy = note;
+        if (through_proxy_middleware(s, backend, copy)) s.send_unsolicited(notification_of(std::move(copy)));
+      });
+      return;
+    }
+    case mcp::Method::cancelled:
+      spdlog::debug("[{}] cancelled one of its own requests to a client", backend.name());
+      return;
+    case mcp::Method::tasks_status: {
+      // Only the task's owner hears about it.
+      auto* id = note.params.if_contains("taskId");
+      auto owner = id && id->is_string() ? find_session(backend.task_owner(id->get_string())) : nullptr;
+      if (!owner) {
+        spdlog::debug("[{}] status of a task nobody here owns: dropped", backend.name());
+        return;
+      }
+      if (through_proxy_middleware(*owner, backend, note)) owner->send_unsolicited(notification_of(std::move(note)));
+      return;
+    }
+    default: break;
   }
-  if (method == "notifications/resources/updated") {
-    auto& params = message.mutable_params();
-    auto* uri = params.if_contains("uri");
-    if (!uri || !uri->is_string() || uri->get_string().empty()) return;
-    std::string own(uri->get_string());
-    // Clients of a namespaced server know its URIs with the prefix.
-    if (!backend.uri_prefix().empty()) *uri = backend.uri_prefix() + own;
-    for_each_session_using(backend, [&](DownstreamSession& s) {
-      if (s.subscribed_to(backend, own)) s.send_unsolicited(message.body());
-    });
-    return;
-  }
-  if (method == "notifications/cancelled") {
-    spdlog::debug("[{}] cancelled one of its own requests to a client", backend.name());
-    return;
-  }
-  if (method == "notifications/tasks/status") {
-    // Only the task's owner hears about it.
-    auto* id = message.params().if_contains("taskId");
-    auto owner = id && id->is_string() ? find_session(backend.task_owner(id->get_string())) : nullptr;
-    if (owner) owner->send_unsolicited(message.body());
-    else spdlog::debug("[{}] status of a task nobody here owns: dropped", backend.name());
-    return;
-  }
-  auto to = attribute(backend, message.params());
+  auto to = attribute(backend, note.params);
   if (!to.session || to.others > 0) {
     // Never broadcast: a message that cannot be tied to one client reaches none (per-client
     // session mode ties every message to its client).
-    spdlog::debug("[{}] {} not tied to one client ({}): dropped", backend.name(), method,
+    spdlog::debug("[{}] {} not tied to one client ({}): dropped", backend.name(), note.name,
                   to.session ? "requests of several clients are in flight" : "no request in flight");
     return;
   }
-  if (method == "notifications/message") {
-    auto& params = message.mutable_params();
+  if (note.method == mcp::Method::message) {
     // This client's own level (shared mode: upstream may be more verbose for another client).
     if (!to.session->log_level.empty()) {
-      auto* level = params.if_contains("level");
+      auto* level = note.params.if_contains("level");
       int rank = level && level->is_string() ? mcp::log_level_rank(level->get_string()) : -1;
       if (rank >= 0 && rank < mcp::log_level_rank(to.session->log_level)) return;
     }
     // Say which backend is talking; keep the backend's own logger name after it.
     std::string logger = backend.name();
-    if (auto* l = params.if_contains("logger"); l && l->is_string() && !l->get_string().empty())
+    if (auto* l = note.params.if_contains("logger"); l && l->is_string() && !l->get_string().empty())
       logger += "/" + std::string(l->get_string());
-    params["logger"] = logger;
+    note.params["logger"] = logger;
   }
-  deliver(to, message.body());
+  if (!through_proxy_middleware(*to.session, backend, note)) return;
+  deliver(to, notification_of(std::move(note)));
 }
 
-asio::awaitable<json::value> Relay::on_backend_request(Backend& backend, mcp::Message message) {
-  std::string method(message.method());
-  if (method == "ping") co_return json::object{};
+asio::awaitable<json::value> Relay::on_backend_request(Backend& backend, middleware::Call call) {
+  if (call.method == mcp::Method::ping) co_return json::object{};
 
-  auto to = attribute(backend, message.params());
+  auto to = attribute(backend, call.params);
   if (to.others > 0)
     spdlog::info("[{}] {} while requests of {} clients are in flight: sent to session {} (the "
                  "oldest; use sessionMode \"per-client\" to make this unambiguous)",
-                 backend.name(), method, to.others + 1, to.session->label());
+                 backend.name(), call.name, to.others + 1, to.session->label());
   auto session = to.session;
   if (!session || session->closed()) {
     throw McpError(ec::kInternalError,
                    fmt::format("MCProxy has no client to send '{}' to: no client request is in "
                                "flight on '{}'",
-                               method, backend.name()));
+                               call.name, backend.name()));
   }
-  if (auto capability = required_capability(method);
+  if (auto capability = required_capability(call.name);
       !capability.empty() && !session->has_client_capability(capability)) {
     throw McpError(ec::kMethodNotFound,
                    fmt::format("the client does not support {} (it did not declare the '{}' "
                                "capability)",
-                               method, capability));
+                               call.name, capability));
   }
-  spdlog::debug("[{}] {} -> session {}", backend.name(), method, session->label());
-  json::object params = message.params();
-  co_return co_await session->request_client(to.ctx ? to.ctx->stream : nullptr, method,
-                                             std::move(params), kClientRequestTimeout);
+  spdlog::debug("[{}] {} -> session {}", backend.name(), call.name, session->label());
+  ClientStream* via = to.ctx ? to.ctx->stream : nullptr;
+  // Then the proxy middleware of that session, and at last the client.
+  middleware::ReverseNext to_client = [session, via](middleware::Call c) -> asio::awaitable<json::value> {
+    co_return co_await session->request_client(via, c.name, std::move(c.params), kClientRequestTimeout);
+  };
+  auto pipeline = proxy_pipeline ? proxy_pipeline(*session) : nullptr;
+  if (!pipeline) co_return co_await to_client(std::move(call));
+  middleware::ReverseContext from{backend.name(), session};
+  co_return co_await pipeline->server_request(std::move(call), from, to_client);
 }
 
 void Relay::broadcast_list_changed() {
   for_each_session([](DownstreamSession& s) {
-    if (!s.initialized) return;
-    for (auto m : {"notifications/tools/list_changed", "notifications/prompts/list_changed",
-                   "notifications/resources/list_changed"})
-      s.send_unsolicited(mcp::make_notification(m, {}));
+    if (!s.initialized()) return;
+    for (auto kind : {ListKind::tools, ListKind::prompts, ListKind::resources})
+      s.send_unsolicited(mcp::make_notification(mcp::list_changed_method(kind), {}));
   });
 }
 
 void Relay::on_catalogue_changed(Backend& backend, std::initializer_list<ListKind> kinds) {
   std::vector<std::string_view> methods;
   for (auto kind : kinds) {
-    std::string_view m = kind == ListKind::tools     ? "notifications/tools/list_changed"
-                         : kind == ListKind::prompts ? "notifications/prompts/list_changed"
-                                                     : "notifications/resources/list_changed";
+    auto m = mcp::list_changed_method(kind);
     if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
   }
   for_each_session_using(backend, [&](DownstreamSession& s) {
-    if (!s.initialized) return;
+    if (!s.initialized()) return;
     for (auto m : methods) s.send_unsolicited(mcp::make_notification(m, {}));
   });
 }

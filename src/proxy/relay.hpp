@@ -16,11 +16,14 @@
 //   - list_changed: to every session that uses the backend (the catalogue is shared).
 
 #include "mcp/jsonrpc.hpp"
+#include "mcp/methods.hpp"
+#include "middleware/plan.hpp"
 #include "proxy/request_context.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -29,7 +32,7 @@ namespace mcproxy::proxy {
 
 class Backend;
 class DownstreamSession;
-enum class ListKind;
+using mcp::ListKind;
 
 class Relay {
  public:
@@ -38,11 +41,18 @@ class Relay {
   std::size_t session_count() const noexcept { return sessions_.size(); }
 
   // Replaces the client's progress token with a proxy-wide unique one while the request runs.
-  std::int64_t register_progress(RequestContext& ctx);
+  std::int64_t register_progress(ProxyRequest& ctx);
   void unregister_progress(std::int64_t token) { progress_.erase(token); }
 
+  // A backend's notification, after its client middleware saw it.
   void on_backend_notification(Backend& backend, mcp::Message message);
-  boost::asio::awaitable<boost::json::value> on_backend_request(Backend& backend, mcp::Message message);
+  // A backend's request to a client (sampling, elicitation, roots), after its client
+  // middleware saw it; returns the client's answer.
+  boost::asio::awaitable<boost::json::value> on_backend_request(Backend& backend, middleware::Call call);
+
+  // The proxy middleware a session's messages go through (set by McpServer): the reverse path
+  // passes through it too, once the message is attributed to that session.
+  std::function<std::shared_ptr<const middleware::Pipeline>(DownstreamSession&)> proxy_pipeline;
   // What the backend contributes changed: every session using it hears list_changed.
   void on_catalogue_changed(Backend& backend, std::initializer_list<ListKind> kinds);
   // Every initialized session hears tools, prompts and resources list_changed (hot reload).
@@ -55,11 +65,13 @@ class Relay {
   // flight when nothing tied the message (ambiguous).
   struct Attribution {
     std::shared_ptr<DownstreamSession> session;
-    RequestContext* ctx = nullptr;
+    ProxyRequest* ctx = nullptr;
     std::size_t others = 0;
   };
   Attribution attribute(Backend& backend, const boost::json::object& params);
   void deliver(const Attribution& to, const boost::json::object& message);
+  // `note` through `session`'s proxy middleware; false when a layer dropped it.
+  bool through_proxy_middleware(DownstreamSession& session, const Backend& from, middleware::Call& note);
   std::shared_ptr<DownstreamSession> find_session(const std::string& id) const;
   template <class Fn>
   void for_each_session(Fn&& fn);
@@ -67,7 +79,7 @@ class Relay {
   void for_each_session_using(const Backend& backend, Fn&& fn);
 
   std::unordered_map<std::string, std::weak_ptr<DownstreamSession>> sessions_;
-  std::unordered_map<std::int64_t, RequestContext*> progress_;
+  std::unordered_map<std::int64_t, ProxyRequest*> progress_;
   std::int64_t next_token_ = 1;
 };
 

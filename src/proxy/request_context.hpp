@@ -1,15 +1,12 @@
 #pragma once
-// What travels with one downstream request through the proxy: who asked (the session), the
-// client's own id and progress token, where related messages go (its stream), and a
-// cancellation that the client can trigger.
+// What the proxy keeps for one downstream request beside what middleware sees (the framework's
+// RequestContext): the client's id as a key among its session's requests, the stream its
+// related messages go to, and the cancellation the client can trigger. Every request that
+// crosses the proxy has one; the proxy's own requests have one without a session.
 
 #include "mcp/cancellation.hpp"
+#include "middleware/context.hpp"
 
-#include <boost/json/value.hpp>
-
-#include <chrono>
-#include <cstdint>
-#include <memory>
 #include <string>
 
 namespace mcproxy::proxy {
@@ -17,15 +14,20 @@ namespace mcproxy::proxy {
 class DownstreamSession;
 class ClientStream;
 
-struct RequestContext {
-  std::shared_ptr<DownstreamSession> session;
-  boost::json::value id;              // the client's request id
-  std::string id_key;                 // the id serialized: its key among the session's requests
-  std::uint64_t correlation_id = 0;   // one per downstream request, in every log line
-  boost::json::value progress_token;  // the client's token; null when it asked for none
-  ClientStream* stream = nullptr;     // related notifications and requests go here if set
+struct ProxyRequest final : middleware::RequestContext {
+  std::string id_key;              // the id serialized: its key among the session's requests
+  ClientStream* stream = nullptr;  // related notifications and requests go here if set
   mcp::Cancellation cancellation;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  // The session as the proxy's own type (the proxy puts only DownstreamSessions in `session`).
+  DownstreamSession* downstream() const noexcept;
+  std::shared_ptr<DownstreamSession> downstream_ptr() const noexcept;
 };
+
+// The proxy's record of a request a middleware handed on; null for a context some middleware
+// made itself (it then counts as the proxy's own request).
+inline ProxyRequest* proxy_request(middleware::RequestContext& ctx) noexcept {
+  return dynamic_cast<ProxyRequest*>(&ctx);
+}
 
 }  // namespace mcproxy::proxy

@@ -54,13 +54,14 @@ std::size_t SessionManager::per_client_instances(const std::string& server) cons
   return n;
 }
 
-asio::awaitable<void> SessionManager::attach_catalogue(DownstreamSession& session) {
+asio::awaitable<void> SessionManager::attach_catalogue(DownstreamSession& session,
+                                                       const json::object& client_capabilities) {
   if (!has_per_client_) {
     session.aggregator = shared_;
     co_return;
   }
   // The client's own capabilities go upstream (tasks stay between client and proxy).
-  json::object caps = session.client_capabilities;
+  json::object caps = client_capabilities;
   caps.erase("tasks");
   std::vector<std::shared_ptr<Backend>> backends;
   auto shared = shared_->backends();

@@ -30,7 +30,9 @@ class SessionManager {
   std::shared_ptr<DownstreamSession> create();
   std::shared_ptr<DownstreamSession> find(const std::string& id);
   // On initialize: attaches the session's catalogue (starting its per-client backends).
-  boost::asio::awaitable<void> attach_catalogue(DownstreamSession& session);
+  // `client_capabilities` are what it declared (per-client backends are initialized with them).
+  boost::asio::awaitable<void> attach_catalogue(DownstreamSession& session,
+                                                const boost::json::object& client_capabilities);
   // Ends a session: its requests are cancelled, its per-client backends stopped.
   void end(const std::string& id, std::string_view why);
   boost::asio::awaitable<void> end_all();

@@ -14,7 +14,7 @@
 // that request; a 404 on the session ends the transport (the backend then re-initializes).
 
 #include "support/log_once.hpp"
-#include "transport/message_transport.hpp"
+#include "mcp/message_transport.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -45,7 +45,7 @@ struct HttpTransportOptions {
   std::size_t max_idle_connections = 64;  // >= the concurrency a client may use
 };
 
-class HttpTransport final : public MessageTransport, public std::enable_shared_from_this<HttpTransport> {
+class HttpTransport final : public mcp::MessageTransport, public std::enable_shared_from_this<HttpTransport> {
  public:
   HttpTransport(boost::asio::any_io_executor executor, HttpTransportOptions options);
   ~HttpTransport() override;

@@ -10,7 +10,7 @@
 // and an empty signal mask, and get the proxy's environment or only `env_passthrough`.
 
 #include "transport/line_framer.hpp"
-#include "transport/message_transport.hpp"
+#include "mcp/message_transport.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/readable_pipe.hpp>
@@ -50,7 +50,7 @@ struct StdioChildOptions {
 // Looks `command` up in a PATH value ("/usr/bin:/bin"); empty when it is not there.
 std::string find_in_path(const std::string& command, std::string_view path);
 
-class StdioChild final : public MessageTransport, public std::enable_shared_from_this<StdioChild> {
+class StdioChild final : public mcp::MessageTransport, public std::enable_shared_from_this<StdioChild> {
  public:
   StdioChild(boost::asio::any_io_executor executor, StdioChildOptions options);
   ~StdioChild() override;

@@ -2,10 +2,8 @@
 // request; every listing is enriched from the inner service's own answer, so listing again
 // never accumulates text.
 
-#include "proxy/downstream_session.hpp"
 #include "support_middleware.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
 #include <doctest/doctest.h>
@@ -85,13 +83,16 @@ TEST_SUITE("description_enricher") {
     CHECK(inner->calls.back().params.at("cursor") == "c");
   }
 
-  TEST_CASE("{server} is empty for a session without a catalogue") {
-    boost::asio::io_context io;
+  TEST_CASE("{server} names the server the session's catalogue routes the name to") {
     RequestContext ctx;
-    ctx.session = std::make_shared<mcproxy::proxy::DownstreamSession>(io.get_executor(), "session-1");
+    auto session = std::make_shared<TestSession>();
+    session->tool_servers = {{"everything__echo", "everything"}, {"memory__read_graph", "memory"}};
+    ctx.session = session;
     auto chain = proxy_chain("description_enricher", R"({"prefix": "<{server}>"})", backend());
-    json::value result = run_on(io, chain->request("tools/list", {}, &ctx));
-    CHECK(description(result, 0) == "<>Echoes back the input");
+    json::value result = request(*chain, "tools/list", {}, &ctx);
+    CHECK(description(result, 0) == "<everything>Echoes back the input");
+    CHECK(description(result, 1) == "<>Adds two numbers");  // not in the session's catalogue
+    CHECK(description(result, 2) == "<memory>");
   }
 
   TEST_CASE("overrides replace the description; prefix and suffix still apply") {

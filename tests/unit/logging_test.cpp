@@ -88,6 +88,7 @@ void flush_like_the_periodic_flusher() {
 struct Captured {
   std::shared_ptr<std::ostringstream> out = std::make_shared<std::ostringstream>();
   std::shared_ptr<Logging> layer;
+  std::shared_ptr<mcproxy::middleware::Pipeline> pipeline;  // links the layer to the inner service
 
   std::vector<std::string> lines() const {
     std::istringstream in(out->str());
@@ -105,9 +106,12 @@ Captured captured(LoggingConfig config, std::shared_ptr<mcproxy::middleware::Ser
   auto logger = std::make_shared<spdlog::logger>("logging-test", sink);
   logger->set_pattern("%v");
   logger->set_level(spdlog::level::trace);
-  c.layer = std::make_shared<Logging>(std::make_shared<const LoggingConfig>(std::move(config)), std::move(server),
+  c.layer = std::make_shared<Logging>(std::make_shared<const LoggingConfig>(std::move(config)), server,
                                       logger);
-  c.layer->set_next(std::move(inner));
+  std::vector<mcproxy::middleware::Maker> makers{
+      mcproxy::middleware::Maker([layer = c.layer](const mcproxy::middleware::Site&) { return layer; })};
+  c.pipeline = std::make_shared<mcproxy::middleware::Pipeline>(makers, mcproxy::middleware::Site{server},
+                                                               std::move(inner));
   return c;
 }
 
@@ -259,9 +263,9 @@ TEST_SUITE("logging") {
     RequestContext ctx;
     ctx.correlation_id = 7;
     request(*c.layer, "tools/list", {}, &ctx);
-    json::object note{{"uri", "file:///x"}};
-    CHECK(c.layer->on_server_notification("notifications/resources/updated", note));
-    CHECK(note.at("uri") == "file:///x");
+    mcproxy::middleware::Call note("notifications/resources/updated", json::object{{"uri", "file:///x"}});
+    CHECK(c.pipeline->server_notification(note, {"srv", nullptr}));
+    CHECK(note.params.at("uri") == "file:///x");
 
     auto lines = c.lines();
     REQUIRE(lines.size() == 3);
@@ -318,8 +322,8 @@ TEST_SUITE("logging") {
     auto c = captured(config, inner);
     request(*c.layer, "prompts/list");
     request(*c.layer, "tools/list");
-    json::object note;
-    CHECK(c.layer->on_server_notification("notifications/tools/list_changed", note));
+    mcproxy::middleware::Call note("notifications/tools/list_changed", json::object{});
+    CHECK(c.pipeline->server_notification(note, {"srv", nullptr}));
     CHECK(inner->calls.size() == 2);  // both reached the backend
     auto lines = c.lines();
     REQUIRE(lines.size() == 2);

@@ -25,7 +25,8 @@ namespace mwtest {
 namespace json = boost::json;
 namespace mw = mcproxy::middleware;
 using boost::asio::awaitable;
-using mcproxy::proxy::RequestContext;
+using mw::Call;
+using mw::RequestContext;
 
 // What the onion layers did, in order.
 std::vector<std::string>& onion_log() {
@@ -39,9 +40,9 @@ class Onion final : public mw::Middleware {
   explicit Onion(std::string label) : label_(std::move(label)) {}
 
  protected:
-  awaitable<json::value> call_tool(json::object params, RequestContext* ctx) override {
+  awaitable<json::value> call_tool(Call call, RequestContext& ctx) override {
     onion_log().push_back(label_ + "-before");
-    json::value result = co_await next("tools/call", std::move(params), ctx);
+    json::value result = co_await next(std::move(call), ctx);
     onion_log().push_back(label_ + "-after");
     co_return result;
   }
@@ -70,13 +71,13 @@ class Greeting final : public mw::Middleware {
   Greeting(std::string greeting, std::string server) : greeting_(std::move(greeting)), server_(std::move(server)) {}
 
  protected:
-  awaitable<json::value> list_tools(json::object params, RequestContext* ctx) override {
-    json::value result = co_await next("tools/list", std::move(params), ctx);
+  awaitable<json::value> list_tools(Call call, RequestContext& ctx) override {
+    json::value result = co_await next(std::move(call), ctx);
     result.as_object()["tools"].as_array().push_back(json::object{{"name", "greet"}});
     co_return result;
   }
-  awaitable<json::value> call_tool(json::object params, RequestContext* ctx) override {
-    if (params["name"] != "greet") co_return co_await next("tools/call", std::move(params), ctx);
+  awaitable<json::value> call_tool(Call call, RequestContext& ctx) override {
+    if (call.params["name"] != "greet") co_return co_await next(std::move(call), ctx);
     co_return json::object{
         {"content", json::array{json::object{{"type", "text"}, {"text", greeting_ + " from " + server_}}}}};
   }
@@ -103,8 +104,8 @@ namespace {
 
 namespace json = boost::json;
 using namespace mcproxy::test;
-using mcproxy::middleware::build_chain;
 using mcproxy::middleware::Maker;
+using mcproxy::middleware::Pipeline;
 using mcproxy::middleware::Middleware;
 using mcproxy::middleware::Pattern;
 using mcproxy::middleware::PatternSet;
@@ -114,6 +115,37 @@ using mcproxy::middleware::Site;
 
 // A middleware that changes nothing: the base class alone.
 class PassThrough final : public Middleware {};
+
+// Records the reverse path: which layer saw a server's notification or request, in order; can
+// drop one notification method, and tags the requests it passes and the answers it returns.
+class ReverseWitness final : public Middleware {
+ public:
+  ReverseWitness(std::string label, std::vector<std::string>& log, std::string drop = {})
+      : label_(std::move(label)), log_(log), drop_(std::move(drop)) {}
+
+  bool on_server_notification(mcproxy::middleware::Call& n, const mcproxy::middleware::ReverseContext& from) override {
+    log_.push_back(label_ + ":" + n.name + "@" + std::string(from.server));
+    n.params["seen"] = n.params["seen"].is_string() ? std::string(n.params["seen"].get_string()) + label_ : label_;
+    return n.name != drop_;
+  }
+  boost::asio::awaitable<json::value> on_server_request(mcproxy::middleware::Call call,
+                                                       const mcproxy::middleware::ReverseContext& from,
+                                                       const mcproxy::middleware::ReverseNext& next) override {
+    log_.push_back(label_ + ":" + call.name);
+    if (call.name == "roots/list" && label_ == "inner")  // answered here: the client never sees it
+      co_return json::object{{"roots", json::array{}}, {"by", label_}};
+    json::value answer = co_await next(std::move(call));
+    answer.as_object()["path"] = answer.as_object()["path"].is_string()
+                                     ? std::string(answer.as_object()["path"].get_string()) + label_
+                                     : label_;
+    co_return answer;
+  }
+
+ private:
+  std::string label_;
+  std::vector<std::string>& log_;
+  std::string drop_;
+};
 
 std::string registered_types(Scope scope) {
   std::vector<std::string> out;
@@ -134,11 +166,21 @@ TEST_SUITE("middleware framework") {
       CHECK_MESSAGE(!r->summary.empty(), r->type);
       CHECK_MESSAGE(static_cast<bool>(r->factory), r->type);
     }
-    CHECK(join(types, ",") ==
-          "description_enricher,logging,rename,security,test_greeting,test_onion,tool_filter,tool_search");
-    CHECK(registered_types(Scope::client) == "logging,rename,security,test_greeting,test_onion,tool_filter");
-    CHECK(registered_types(Scope::proxy) == "description_enricher,tool_search");
-    CHECK(Registry::instance().find("tool_filter") != nullptr);
+    // Not a list of every built-in: a new middleware registers itself and is checked by its own
+    // test, without editing this one.
+    CHECK(std::is_sorted(types.begin(), types.end()));
+    CHECK(std::adjacent_find(types.begin(), types.end()) == types.end());
+    for (const char* builtin : {"logging", "rename", "security", "tool_filter"}) {
+      CAPTURE(builtin);
+      REQUIRE(Registry::instance().find(builtin) != nullptr);
+      CHECK(Registry::instance().find(builtin)->scope == Scope::client);
+    }
+    for (const char* builtin : {"description_enricher", "tool_search"}) {
+      CAPTURE(builtin);
+      REQUIRE(Registry::instance().find(builtin) != nullptr);
+      CHECK(Registry::instance().find(builtin)->scope == Scope::proxy);
+    }
+    CHECK(contains(registered_types(Scope::client), "test_greeting,test_onion"));
     CHECK(Registry::instance().find("no_such_thing") == nullptr);
   }
 
@@ -150,7 +192,8 @@ TEST_SUITE("middleware framework") {
     auto inner = std::make_shared<ScriptedService>();
     inner->on("tools/list", json::object{{"tools", json::array{json::object{{"name", "echo"}}}}});
     inner->on("tools/call", json::object{{"content", json::array{}}});
-    auto chain = build_chain(plan.client_for("srv"), Site{"srv"}, inner);
+    Pipeline pipeline(plan.client_for("srv"), Site{"srv"}, inner);
+    auto* chain = &pipeline.entry();
 
     CHECK(names(request(*chain, "tools/list")) == "echo,greet");
     json::value greeted = call_tool(*chain, "greet");
@@ -181,74 +224,180 @@ TEST_SUITE("middleware framework") {
       auto plan = plan_for(R"({"client": {"default": [
           {"type": "test_onion", "config": {"label": "A"}},
           {"type": "test_onion", "config": {"label": "B"}}]}})");
-      std::vector<std::shared_ptr<Middleware>> layers;
-      auto chain = build_chain(plan.client_default, Site{"srv"}, inner, &layers);
+      Pipeline pipeline(plan.client_default, Site{"srv"}, inner);
       mwtest::onion_log().clear();
-      call_tool(*chain, "x");
+      call_tool(pipeline.entry(), "x");
       CHECK(join(mwtest::onion_log(), ",") == "A-before,B-before,inner,B-after,A-after");
-      REQUIRE(layers.size() == 2);
-      CHECK(layers[0] == chain);  // outermost first
+      REQUIRE(pipeline.layers().size() == 2);
+      CHECK(pipeline.layers()[0].get() == &pipeline.entry());  // outermost first
     }
     SUBCASE("[B, A]: the other way round") {
       auto plan = plan_for(R"({"client": {"default": [
           {"type": "test_onion", "config": {"label": "B"}},
           {"type": "test_onion", "config": {"label": "A"}}]}})");
-      auto chain = build_chain(plan.client_default, Site{"srv"}, inner);
+      Pipeline pipeline(plan.client_default, Site{"srv"}, inner);
       mwtest::onion_log().clear();
-      call_tool(*chain, "x");
+      call_tool(pipeline.entry(), "x");
       CHECK(join(mwtest::onion_log(), ",") == "B-before,A-before,inner,A-after,B-after");
     }
   }
 
   TEST_CASE("an empty list leaves the innermost service as the chain") {
     auto inner = std::make_shared<ScriptedService>();
-    std::vector<std::shared_ptr<Middleware>> layers{std::make_shared<PassThrough>()};
-    auto chain = build_chain({}, Site{"srv"}, inner, &layers);
-    CHECK(chain == inner);
-    CHECK(layers.empty());
+    Pipeline pipeline({}, Site{"srv"}, inner);
+    CHECK(&pipeline.entry() == inner.get());
+    CHECK(pipeline.layers().empty());
+    CHECK_FALSE(pipeline.has_per_session_layers());
   }
 
   TEST_CASE("the pass-through base forwards every method, known or not, unchanged") {
     auto inner = std::make_shared<ScriptedService>();
-    for (const char* m : {"tools/list", "tools/call", "prompts/list", "prompts/get", "resources/list",
-                          "resources/templates/list", "resources/read", "completion/complete",
-                          "some/future-method"})
-      inner->on(m, json::object{{"answered", m}});
-    auto layer = std::make_shared<PassThrough>();
-    layer->set_next(inner);
+    // Every request of the method table, and one it does not know.
+    std::vector<std::string> methods{"some/future-method"};
+    for (auto& info : mcproxy::mcp::kMethodTable)
+      if (info.kind == mcproxy::mcp::MethodKind::request) methods.emplace_back(info.name);
+    for (auto& m : methods) inner->on(m, json::object{{"answered", m}});
+    std::vector<Maker> makers{Maker([](const Site&) { return std::make_shared<PassThrough>(); })};
+    Pipeline pipeline(makers, Site{"srv"}, inner);
+    auto* layer = &pipeline.entry();
 
-    for (const char* m : {"tools/list", "tools/call", "prompts/list", "prompts/get", "resources/list",
-                          "resources/templates/list", "resources/read", "completion/complete",
-                          "some/future-method"}) {
+    for (auto& m : methods) {
       CAPTURE(m);
       json::object params{{"x", 1}, {"nested", json::object{{"y", "z"}}}};
       json::value result = request(*layer, m, params);
-      CHECK(result.at("answered") == m);
+      CHECK(result.at("answered") == json::value(m));
       CHECK(inner->calls.back().method == m);
       CHECK(inner->calls.back().params == params);
     }
 
-    layer->notify("notifications/cancelled", json::object{{"requestId", 7}});
+    layer->notify(mcproxy::middleware::Call("notifications/cancelled", json::object{{"requestId", 7}}));
     REQUIRE(inner->notifications.size() == 1);
     CHECK(inner->notifications[0].method == "notifications/cancelled");
     CHECK(inner->notifications[0].params.at("requestId") == 7);
 
-    json::object params{{"uri", "a://b"}};
-    CHECK(layer->on_server_notification("notifications/resources/updated", params));
-    CHECK(params.at("uri") == "a://b");
-    CHECK_FALSE(layer->is_final_name("anything"));
+    mcproxy::middleware::Call updated("notifications/resources/updated", json::object{{"uri", "a://b"}});
+    CHECK(pipeline.server_notification(updated, {"srv", nullptr}));
+    CHECK(updated.params.at("uri") == "a://b");
+    CHECK(updated.method == mcproxy::mcp::Method::resources_updated);
   }
 
   TEST_CASE("errors from the inner service travel out through the chain unchanged") {
     auto inner = std::make_shared<ScriptedService>();
     inner->fail("tools/call", mcproxy::mcp::McpError(-32099, "backend says no", json::object{{"k", 1}}));
     auto plan = plan_for(R"({"client": {"default": [{"type": "test_onion", "config": {"label": "A"}}]}})");
-    auto chain = build_chain(plan.client_default, Site{"srv"}, inner);
-    auto error = error_of([&] { call_tool(*chain, "x"); });
+    Pipeline pipeline(plan.client_default, Site{"srv"}, inner);
+    auto error = error_of([&] { call_tool(pipeline.entry(), "x"); });
     REQUIRE(error);
     CHECK(error->code() == -32099);
     CHECK(std::string(error->what()) == "backend says no");
     CHECK(error->data() == json::value(json::object{{"k", 1}}));
+  }
+
+  // --- the reverse path ------------------------------------------------------------------------
+
+  TEST_CASE("a server's notification passes every layer innermost first; one layer can drop it") {
+    std::vector<std::string> log;
+    std::vector<Maker> makers{
+        Maker([&](const Site&) { return std::make_shared<ReverseWitness>("outer", log); }),
+        Maker([&](const Site&) { return std::make_shared<ReverseWitness>("inner", log, "notifications/message"); })};
+    Pipeline pipeline(makers, Site{"srv"}, std::make_shared<ScriptedService>());
+
+    mcproxy::middleware::Call updated("notifications/resources/updated", json::object{{"uri", "a://b"}});
+    CHECK(pipeline.server_notification(updated, {"srv", nullptr}));
+    CHECK(join(log, ",") == "inner:notifications/resources/updated@srv,outer:notifications/resources/updated@srv");
+    CHECK(updated.params.at("seen") == "innerouter");
+
+    log.clear();
+    mcproxy::middleware::Call message("notifications/message", json::object{{"level", "info"}});
+    CHECK_FALSE(pipeline.server_notification(message, {"srv", nullptr}));
+    CHECK(join(log, ",") == "inner:notifications/message@srv");  // dropped before the outer layer
+  }
+
+  TEST_CASE("a server's request passes every layer innermost first, the client's answer outermost first") {
+    std::vector<std::string> log;
+    std::vector<Maker> makers{Maker([&](const Site&) { return std::make_shared<ReverseWitness>("outer", log); }),
+                              Maker([&](const Site&) { return std::make_shared<ReverseWitness>("inner", log); })};
+    Pipeline pipeline(makers, Site{}, std::make_shared<ScriptedService>());
+    std::vector<std::string> delivered;
+    mcproxy::middleware::ReverseNext client = [&](mcproxy::middleware::Call c) -> boost::asio::awaitable<json::value> {
+      delivered.push_back(c.name);
+      co_return json::object{{"role", "assistant"}};
+    };
+
+    mcproxy::middleware::ReverseContext from{"srv", nullptr};
+    json::value answer = run(pipeline.server_request(
+        mcproxy::middleware::Call("sampling/createMessage", json::object{}), from, client));
+    CHECK(join(log, ",") == "inner:sampling/createMessage,outer:sampling/createMessage");
+    CHECK(join(delivered, ",") == "sampling/createMessage");
+    CHECK(answer.at("role") == "assistant");
+    CHECK(answer.at("path") == "outerinner");  // the answer goes back in through outer, then inner
+
+    log.clear();
+    delivered.clear();
+    json::value roots = run(pipeline.server_request(mcproxy::middleware::Call("roots/list", json::object{}), from, client));
+    CHECK(roots.at("by") == "inner");  // a layer answered it: the client was never asked
+    CHECK(delivered.empty());
+    CHECK(join(log, ",") == "inner:roots/list");
+  }
+
+  TEST_CASE("with no layers the reverse path goes straight to the client") {
+    Pipeline pipeline({}, Site{}, std::make_shared<ScriptedService>());
+    mcproxy::middleware::Call n("notifications/progress", json::object{{"progress", 1}});
+    CHECK(pipeline.server_notification(n, {"srv", nullptr}));
+    int asked = 0;
+    mcproxy::middleware::ReverseNext client = [&](mcproxy::middleware::Call) -> boost::asio::awaitable<json::value> {
+      ++asked;
+      co_return json::object{{"ok", true}};
+    };
+    CHECK(run(pipeline.server_request(mcproxy::middleware::Call("ping", json::object{}), {"srv", nullptr}, client))
+              .at("ok") == true);
+    CHECK(asked == 1);
+  }
+
+  // --- per-session instances and state ----------------------------------------------------------
+
+  TEST_CASE("a maker that asks for one instance per session marks its pipeline") {
+    std::vector<Maker> shared{Maker([](const Site&) { return std::make_shared<PassThrough>(); })};
+    std::vector<Maker> per_session{Maker([](const Site&) { return std::make_shared<PassThrough>(); }, true)};
+    auto inner = std::make_shared<ScriptedService>();
+    CHECK_FALSE(Pipeline(shared, Site{}, inner).has_per_session_layers());
+    Pipeline a(per_session, Site{}, inner), b(per_session, Site{}, inner);
+    CHECK(a.has_per_session_layers());
+    CHECK(a.layers()[0] != b.layers()[0]);  // each pipeline (each session) has its own instance
+  }
+
+  TEST_CASE("Session::state is one slot per session and per key, created empty") {
+    TestSession one("one"), two("two");
+    int key_a = 0, key_b = 0;
+    one.state<std::vector<int>>(&key_a).push_back(1);
+    one.state<std::vector<int>>(&key_a).push_back(2);
+    CHECK(one.state<std::vector<int>>(&key_a).size() == 2);
+    CHECK(one.state<std::vector<int>>(&key_b).empty());  // another instance's slot
+    CHECK(two.state<std::vector<int>>(&key_a).empty());  // another session's slot
+  }
+
+  // --- the method table -------------------------------------------------------------------------
+
+  TEST_CASE("the method table: names round-trip, unknown methods stay unknown, revisions are recorded") {
+    using mcproxy::mcp::Method;
+    for (auto& info : mcproxy::mcp::kMethodTable) {
+      CAPTURE(info.name);
+      CHECK(mcproxy::mcp::find_method(info.name) == info.id);
+      CHECK(mcproxy::mcp::name_of(info.id) == info.name);
+    }
+    CHECK(mcproxy::mcp::find_method("tools/cal") == Method::unknown);
+    CHECK(mcproxy::mcp::find_method("") == Method::unknown);
+    CHECK(mcproxy::middleware::Call("tools/call", json::object{}).method == Method::tools_call);
+    CHECK(mcproxy::middleware::Call(Method::prompts_get, json::object{}).name == "prompts/get");
+
+    CHECK(mcproxy::mcp::exists_in(Method::initialize, "2025-06-18"));
+    CHECK_FALSE(mcproxy::mcp::exists_in(Method::initialize, "2026-07-28"));
+    CHECK(mcproxy::mcp::exists_in(Method::server_discover, "2026-07-28"));
+    CHECK_FALSE(mcproxy::mcp::exists_in(Method::server_discover, "2025-11-25"));
+    CHECK_FALSE(mcproxy::mcp::exists_in(Method::tasks_list, "2025-06-18"));
+    CHECK_FALSE(mcproxy::mcp::exists_in(Method::completion_complete, "2024-11-05"));
+    CHECK(mcproxy::mcp::exists_in(Method::unknown, "2025-11-25"));
+    CHECK(mcproxy::mcp::exists_in(Method::tools_call, "2099-01-01"));  // an unknown revision: passed on
   }
 
   // --- plan errors ------------------------------------------------------------------------------
@@ -351,9 +500,9 @@ TEST_SUITE("middleware framework") {
 
     auto inner = std::make_shared<ScriptedService>();
     inner->on("tools/call", json::object{});
-    auto srv = build_chain(plan.client_for("srv"), Site{"srv"}, inner);
+    Pipeline srv(plan.client_for("srv"), Site{"srv"}, inner);
     mwtest::onion_log().clear();
-    call_tool(*srv, "x");
+    call_tool(srv.entry(), "x");
     CHECK(join(mwtest::onion_log(), ",") == "S1-before,S2-before,S2-after,S1-after");
   }
 

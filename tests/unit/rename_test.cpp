@@ -3,6 +3,7 @@
 // backend's own names; "server/name" entries apply to that server only; new tool and prompt
 // names are final (not prefixed) unless keepPrefix.
 
+#include "middleware/final_name.hpp"
 #include "support_middleware.hpp"
 
 #include <boost/json.hpp>
@@ -124,23 +125,25 @@ TEST_SUITE("rename") {
     CHECK(other_inner->calls.back().params.at("name") == "echo");
   }
 
-  TEST_CASE("new names are final unless keepPrefix") {
-    std::vector<std::shared_ptr<Middleware>> layers;
-    client_chain("rename", R"({"tools": {"echo": "say"}, "prompts": {"simple_prompt": "easy"}})",
-                 backend(), "srv", &layers);
-    REQUIRE(layers.size() == 1);
-    CHECK(layers[0]->is_final_name("say"));
-    CHECK(layers[0]->is_final_name("easy"));
-    CHECK_FALSE(layers[0]->is_final_name("echo"));
-    CHECK_FALSE(layers[0]->is_final_name("add"));
+  TEST_CASE("new names are final unless keepPrefix: the listed item carries the final-name mark") {
+    // The names in a listing that carry the mark.
+    auto marked = [](const json::value& result, std::string_view key) {
+      std::vector<std::string> out;
+      for (auto& item : result.at(key).as_array())
+        if (mcproxy::middleware::has_final_name(item.as_object()))
+          out.emplace_back(item.at("name").as_string());
+      return join(out, ",");
+    };
+    auto chain = client_chain("rename", R"({"tools": {"echo": "say"}, "prompts": {"simple_prompt": "easy"}})", backend());
+    CHECK(marked(request(*chain, "tools/list"), "tools") == "say");
+    CHECK(marked(request(*chain, "prompts/list"), "prompts") == "easy");
 
-    client_chain("rename", R"({"tools": {"echo": "say"}, "keepPrefix": true})", backend(), "srv", &layers);
-    REQUIRE(layers.size() == 1);
-    CHECK_FALSE(layers[0]->is_final_name("say"));
+    auto keep = client_chain("rename", R"({"tools": {"echo": "say"}, "keepPrefix": true})", backend());
+    CHECK(marked(request(*keep, "tools/list"), "tools") == "");
 
     // Entries for another server are not this one's names.
-    client_chain("rename", R"({"tools": {"other/echo": "say"}})", backend(), "srv", &layers);
-    CHECK_FALSE(layers[0]->is_final_name("say"));
+    auto other = client_chain("rename", R"({"tools": {"other/echo": "say"}})", backend());
+    CHECK(marked(request(*other, "tools/list"), "tools") == "");
   }
 
   // --- prompts ----------------------------------------------------------------------------------
@@ -177,19 +180,18 @@ TEST_SUITE("rename") {
   }
 
   TEST_CASE("resources/updated notifications from the server carry the new URI") {
-    std::vector<std::shared_ptr<Middleware>> layers;
-    client_chain("rename", R"({"resources": {"file:///old": "file:///new"}})", backend(), "srv", &layers);
-    REQUIRE(layers.size() == 1);
-    json::object params{{"uri", "file:///old"}};
-    CHECK(layers[0]->on_server_notification("notifications/resources/updated", params));
-    CHECK(params.at("uri") == "file:///new");
+    auto chain = client_chain("rename", R"({"resources": {"file:///old": "file:///new"}})", backend());
+    auto& pipeline = chain->pipeline();
+    mcproxy::middleware::Call updated("notifications/resources/updated", json::object{{"uri", "file:///old"}});
+    CHECK(pipeline.server_notification(updated, {"srv", nullptr}));
+    CHECK(updated.params.at("uri") == "file:///new");
 
-    json::object untouched{{"uri", "file:///other"}};
-    CHECK(layers[0]->on_server_notification("notifications/resources/updated", untouched));
-    CHECK(untouched.at("uri") == "file:///other");
+    mcproxy::middleware::Call untouched("notifications/resources/updated", json::object{{"uri", "file:///other"}});
+    CHECK(pipeline.server_notification(untouched, {"srv", nullptr}));
+    CHECK(untouched.params.at("uri") == "file:///other");
 
-    json::object progress{{"progressToken", 1}, {"progress", 0.5}};
-    CHECK(layers[0]->on_server_notification("notifications/progress", progress));
-    CHECK(progress.size() == 2);
+    mcproxy::middleware::Call progress("notifications/progress", json::object{{"progressToken", 1}, {"progress", 0.5}});
+    CHECK(pipeline.server_notification(progress, {"srv", nullptr}));
+    CHECK(progress.params.size() == 2);
   }
 }

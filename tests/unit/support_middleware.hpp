@@ -25,8 +25,40 @@
 namespace mcproxy::test {
 
 namespace json = boost::json;
+using middleware::RequestContext;
 using middleware::Service;
-using proxy::RequestContext;
+
+// A client session for middleware under test: the narrow interface of middleware/context.hpp,
+// with what it was asked to send recorded and the catalogue's server per name given by the test.
+class TestSession : public middleware::Session {
+ public:
+  explicit TestSession(std::string session_id = "session-1") : id_(std::move(session_id)) {}
+
+  const std::string& id() const noexcept override { return id_; }
+  std::string label() const override { return id_; }
+  const std::string& identity() const noexcept override { return identity_; }
+  const std::string& protocol_version() const noexcept override { return version_; }
+  bool closed() const noexcept override { return closed_; }
+  void notify(std::string_view method, json::object params) override {
+    sent.push_back({std::string(method), std::move(params)});
+  }
+  std::string server_of(middleware::NameKind kind, std::string_view name) const override {
+    auto& names = kind == middleware::NameKind::tool ? tool_servers : prompt_servers;
+    auto it = names.find(std::string(name));
+    return it == names.end() ? std::string() : it->second;
+  }
+
+  struct Sent {
+    std::string method;
+    json::object params;
+  };
+  std::vector<Sent> sent;
+  std::map<std::string, std::string> tool_servers, prompt_servers;
+  bool closed_ = false;
+
+ private:
+  std::string id_, identity_, version_ = "2025-11-25";
+};
 
 // The innermost service of a chain under test: canned results (or errors) per method, and a
 // record of every request and notification it received.
@@ -51,17 +83,18 @@ class ScriptedService : public Service {
     return *this;
   }
 
-  boost::asio::awaitable<json::value> request(std::string method, json::object params,
-                                              RequestContext* ctx) override {
+  boost::asio::awaitable<json::value> request(middleware::Call call, RequestContext& ctx) override {
+    std::string method = call.name;
+    json::object params = std::move(call.params);
     calls.push_back(Call{method, params});
-    contexts.push_back(ctx);
+    contexts.push_back(&ctx);
     if (auto it = errors_.find(method); it != errors_.end()) throw it->second;
     if (auto it = handlers_.find(method); it != handlers_.end()) co_return it->second(params);
     if (auto it = results_.find(method); it != results_.end()) co_return it->second;  // a copy
     throw mcp::McpError(mcp::error_code::kMethodNotFound, "Method not found: " + method);
   }
-  void notify(std::string method, json::object params) override {
-    notifications.push_back(Call{std::move(method), std::move(params)});
+  void notify(middleware::Call call) override {
+    notifications.push_back(Call{std::move(call.name), std::move(call.params)});
   }
 
   std::size_t count(std::string_view method) const {
@@ -126,25 +159,51 @@ inline std::vector<std::string> proxy_problems(std::string_view type, std::strin
 }
 
 // One client middleware of `type` in front of `inner`, as built for backend `server`.
-inline std::shared_ptr<Service> client_chain(std::string_view type, std::string_view config_json,
-                                             std::shared_ptr<Service> inner, std::string server = "srv",
-                                             std::vector<std::shared_ptr<middleware::Middleware>>* layers = nullptr) {
+inline std::shared_ptr<middleware::Pipeline> client_pipeline(std::string_view type, std::string_view config_json,
+                                                             std::shared_ptr<Service> inner,
+                                                             std::string server = "srv") {
   auto plan = plan_for(client_list(type, config_json));
-  return middleware::build_chain(plan.client_for(server), middleware::Site{std::move(server)},
-                                 std::move(inner), layers);
+  return std::make_shared<middleware::Pipeline>(plan.client_for(server), middleware::Site{std::move(server)},
+                                                std::move(inner));
 }
 
-inline std::shared_ptr<Service> proxy_chain(std::string_view type, std::string_view config_json,
-                                            std::shared_ptr<Service> inner) {
+inline std::shared_ptr<middleware::Pipeline> proxy_pipeline(std::string_view type, std::string_view config_json,
+                                                            std::shared_ptr<Service> inner) {
   auto plan = plan_for(proxy_list(type, config_json));
-  return middleware::build_chain(plan.proxy, middleware::Site{}, std::move(inner));
+  return std::make_shared<middleware::Pipeline>(plan.proxy, middleware::Site{}, std::move(inner));
+}
+
+// The entry of a pipeline as a Service that keeps the pipeline alive.
+class PipelineEntry : public Service {
+ public:
+  explicit PipelineEntry(std::shared_ptr<middleware::Pipeline> pipeline) : pipeline_(std::move(pipeline)) {}
+  boost::asio::awaitable<json::value> request(middleware::Call call, RequestContext& ctx) override {
+    return pipeline_->entry().request(std::move(call), ctx);
+  }
+  void notify(middleware::Call call) override { pipeline_->entry().notify(std::move(call)); }
+  middleware::Pipeline& pipeline() const { return *pipeline_; }
+
+ private:
+  std::shared_ptr<middleware::Pipeline> pipeline_;
+};
+
+inline std::shared_ptr<PipelineEntry> client_chain(std::string_view type, std::string_view config_json,
+                                                   std::shared_ptr<Service> inner, std::string server = "srv") {
+  return std::make_shared<PipelineEntry>(client_pipeline(type, config_json, std::move(inner), std::move(server)));
+}
+
+inline std::shared_ptr<PipelineEntry> proxy_chain(std::string_view type, std::string_view config_json,
+                                                  std::shared_ptr<Service> inner) {
+  return std::make_shared<PipelineEntry>(proxy_pipeline(type, config_json, std::move(inner)));
 }
 
 // --- requests and results ---------------------------------------------------------------------
 
+// A request through `service`; without `ctx`, as the proxy's own request (no session).
 inline json::value request(Service& service, std::string method, json::object params = {},
                            RequestContext* ctx = nullptr) {
-  return run(service.request(std::move(method), std::move(params), ctx));
+  RequestContext own;
+  return run(service.request(middleware::Call(std::move(method), std::move(params)), ctx ? *ctx : own));
 }
 
 inline json::value call_tool(Service& service, std::string name, json::object arguments = {},

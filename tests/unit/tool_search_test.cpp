@@ -4,7 +4,6 @@
 
 #include "mcp/error.hpp"
 #include "middleware/proxy/tool_search.hpp"
-#include "proxy/downstream_session.hpp"
 #include "support_middleware.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -21,7 +20,6 @@ namespace {
 namespace json = boost::json;
 using namespace mcproxy::test;
 using mcproxy::middleware::ToolIndex;
-using mcproxy::proxy::DownstreamSession;
 namespace ec = mcproxy::mcp::error_code;
 
 json::object prop(std::string type = "string") { return json::object{{"type", std::move(type)}}; }
@@ -79,21 +77,18 @@ std::shared_ptr<ScriptedService> backend() {
   return inner;
 }
 
-json::value search(mcproxy::middleware::Service& chain, json::object arguments, RequestContext* ctx = nullptr,
-                   boost::asio::io_context* io = nullptr) {
+json::value search(mcproxy::middleware::Service& chain, json::object arguments, RequestContext* ctx = nullptr) {
   json::object params{{"name", "search_tools"}, {"arguments", std::move(arguments)}};
-  if (io) return run_on(*io, chain.request("tools/call", std::move(params), ctx));
   return request(chain, "tools/call", std::move(params), ctx);
 }
 
-json::value list(mcproxy::middleware::Service& chain, RequestContext* ctx, boost::asio::io_context& io) {
-  return run_on(io, chain.request("tools/list", {}, ctx));
+json::value list(mcproxy::middleware::Service& chain, RequestContext* ctx) {
+  return request(chain, "tools/list", {}, ctx);
 }
 
-std::size_t count_list_changed(const DownstreamSession& session) {
+std::size_t count_list_changed(const TestSession& session) {
   std::size_t n = 0;
-  for (auto e = session.event_after(0); e; e = session.event_after(e->id))
-    n += contains(*e->data, "notifications/tools/list_changed");
+  for (auto& sent : session.sent) n += sent.method == "notifications/tools/list_changed";
   return n;
 }
 
@@ -276,41 +271,43 @@ TEST_SUITE("tool_search") {
   }
 
   TEST_CASE("maxTools: N tools and the search tool; a session's searches extend its own list only") {
-    boost::asio::io_context io;
-    auto s1 = std::make_shared<DownstreamSession>(io.get_executor(), "session-one-0001");
-    auto s2 = std::make_shared<DownstreamSession>(io.get_executor(), "session-two-0002");
+    auto s1 = std::make_shared<TestSession>("session-one-0001");
+    auto s2 = std::make_shared<TestSession>("session-two-0002");
     RequestContext ctx1, ctx2;
     ctx1.session = s1;
     ctx2.session = s2;
     auto chain = proxy_chain("tool_search", R"({"maxTools": 3})", backend());
 
-    CHECK(names(list(*chain, &ctx1, io)) == "read_file,read_multiple_files,write_file,search_tools");
-    CHECK(names(list(*chain, &ctx2, io)) == "read_file,read_multiple_files,write_file,search_tools");
+    CHECK(names(list(*chain, &ctx1)) == "read_file,read_multiple_files,write_file,search_tools");
+    CHECK(names(list(*chain, &ctx2)) == "read_file,read_multiple_files,write_file,search_tools");
 
-    json::value found = search(*chain, json::object{{"query", "send an email"}, {"limit", 1}}, &ctx1, &io);
+    json::value found = search(*chain, json::object{{"query", "send an email"}, {"limit", 1}}, &ctx1);
     REQUIRE(found.at("structuredContent").at("tools").as_array().size() == 1);
     CHECK(found.at("structuredContent").at("tools").at(0).at("name") == "send_email");
 
-    CHECK(names(list(*chain, &ctx1, io)) == "read_file,read_multiple_files,write_file,send_email,search_tools");
-    CHECK(names(list(*chain, &ctx2, io)) == "read_file,read_multiple_files,write_file,search_tools");
+    CHECK(names(list(*chain, &ctx1)) == "read_file,read_multiple_files,write_file,send_email,search_tools");
+    CHECK(names(list(*chain, &ctx2)) == "read_file,read_multiple_files,write_file,search_tools");
     CHECK(count_list_changed(*s1) == 1);
     CHECK(count_list_changed(*s2) == 0);
 
     // Finding it again changes nothing.
-    search(*chain, json::object{{"query", "send an email"}, {"limit", 1}}, &ctx1, &io);
+    search(*chain, json::object{{"query", "send an email"}, {"limit", 1}}, &ctx1);
     CHECK(count_list_changed(*s1) == 1);
 
     // A second session's searches are its own.
-    search(*chain, json::object{{"query", "weather forecast"}, {"limit", 1}}, &ctx2, &io);
-    CHECK(names(list(*chain, &ctx2, io)) == "read_file,read_multiple_files,write_file,get_weather,search_tools");
-    CHECK(names(list(*chain, &ctx1, io)) == "read_file,read_multiple_files,write_file,send_email,search_tools");
+    search(*chain, json::object{{"query", "weather forecast"}, {"limit", 1}}, &ctx2);
+    CHECK(names(list(*chain, &ctx2)) == "read_file,read_multiple_files,write_file,get_weather,search_tools");
+    CHECK(names(list(*chain, &ctx1)) == "read_file,read_multiple_files,write_file,send_email,search_tools");
     CHECK(count_list_changed(*s1) == 1);
     CHECK(count_list_changed(*s2) == 1);
 
-    // A session that ended is forgotten; the others keep what they found.
-    s2->close();
-    search(*chain, json::object{{"query", "shell command"}, {"limit", 1}}, &ctx1, &io);
-    CHECK(names(list(*chain, &ctx1, io)) ==
+    // A session that ended takes what it found with it (its state slot); the others keep theirs.
+    std::weak_ptr<TestSession> ended = s2;
+    ctx2.session.reset();
+    s2.reset();
+    CHECK(ended.expired());
+    search(*chain, json::object{{"query", "shell command"}, {"limit", 1}}, &ctx1);
+    CHECK(names(list(*chain, &ctx1)) ==
           "read_file,read_multiple_files,write_file,send_email,run_command,search_tools");
 
     // Without a session nothing is remembered.
@@ -322,24 +319,22 @@ TEST_SUITE("tool_search") {
   // maxTools) still sends tools/list_changed, so the client re-lists for nothing: "grew" counts
   // additions to the found set, not to the visible list.
   TEST_CASE("finding a tool that is already listed sends no list_changed") {
-    boost::asio::io_context io;
-    auto s1 = std::make_shared<DownstreamSession>(io.get_executor(), "session-one-0001");
+    auto s1 = std::make_shared<TestSession>("session-one-0001");
     RequestContext ctx;
     ctx.session = s1;
     auto chain = proxy_chain("tool_search", R"({"maxTools": 3})", backend());
-    json::value found = search(*chain, json::object{{"query", "read the complete contents"}, {"limit", 1}}, &ctx, &io);
+    json::value found = search(*chain, json::object{{"query", "read the complete contents"}, {"limit", 1}}, &ctx);
     CHECK(found.at("structuredContent").at("tools").at(0).at("name") == "read_file");  // listed already
-    CHECK(names(list(*chain, &ctx, io)) == "read_file,read_multiple_files,write_file,search_tools");
+    CHECK(names(list(*chain, &ctx)) == "read_file,read_multiple_files,write_file,search_tools");
     CHECK(count_list_changed(*s1) == 0);
   }
 
   TEST_CASE("without maxTools a search sends no list_changed") {
-    boost::asio::io_context io;
-    auto s1 = std::make_shared<DownstreamSession>(io.get_executor(), "session-one-0001");
+    auto s1 = std::make_shared<TestSession>("session-one-0001");
     RequestContext ctx;
     ctx.session = s1;
     auto chain = proxy_chain("tool_search", "{}", backend());
-    search(*chain, json::object{{"query", "weather"}}, &ctx, &io);
+    search(*chain, json::object{{"query", "weather"}}, &ctx);
     CHECK(count_list_changed(*s1) == 0);
   }
 

@@ -2,7 +2,6 @@
 
 #include "mcp/error.hpp"
 #include "middleware/registry.hpp"
-#include "proxy/downstream_session.hpp"
 
 #include <boost/json.hpp>
 
@@ -87,10 +86,10 @@ Logging::Logging(std::shared_ptr<const LoggingConfig> config, std::string server
                  std::shared_ptr<spdlog::logger> sink)
     : config_(std::move(config)), server_(std::move(server)), sink_(std::move(sink)) {}
 
-void Logging::write(std::string_view direction, std::string_view method, const RequestContext* ctx,
-                    std::string_view outcome, long long micros, const json::value* payload) {
-  std::string session = ctx && ctx->session ? ctx->session->label() : "-";
-  std::uint64_t correlation = ctx ? ctx->correlation_id : 0;
+void Logging::write(std::string_view direction, std::string_view method, const Session* session,
+                    std::uint64_t correlation, std::string_view outcome, long long micros,
+                    const json::value* payload) {
+  std::string label = session ? session->label() : "-";
   std::string body;
   if (config_->payloads && payload) {
     std::string text = json::serialize(*payload);
@@ -103,12 +102,12 @@ void Logging::write(std::string_view direction, std::string_view method, const R
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count()},
                    {"server", server_}, {"direction", direction}, {"method", method},
-                   {"session", session}, {"correlationId", correlation}, {"outcome", outcome}};
+                   {"session", label}, {"correlationId", correlation}, {"outcome", outcome}};
     if (micros >= 0) o["durationUs"] = micros;
     if (!body.empty()) o["payload"] = body;
     line = json::serialize(o);
   } else {
-    line = fmt::format("[{}] {} {} session={} req#{} {}{}{}", server_, direction, method, session,
+    line = fmt::format("[{}] {} {} session={} req#{} {}{}{}", server_, direction, method, label,
                        correlation, outcome, micros >= 0 ? fmt::format(" {}us", micros) : "",
                        body.empty() ? "" : " " + body);
   }
@@ -117,34 +116,56 @@ void Logging::write(std::string_view direction, std::string_view method, const R
   else spdlog::log(level, line);
 }
 
-awaitable<json::value> Logging::request(std::string method, json::object params, RequestContext* ctx) {
-  bool log = config_->methods.empty() || config_->methods.matches(method);
-  if (!log) co_return co_await Middleware::request(std::move(method), std::move(params), ctx);
+namespace {
+long long micros_since(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+}
+}  // namespace
+
+awaitable<json::value> Logging::request(Call call, RequestContext& ctx) {
+  bool log = config_->methods.empty() || config_->methods.matches(call.name);
+  if (!log) co_return co_await Middleware::request(std::move(call), ctx);
   json::value request_payload;
-  if (config_->payloads) request_payload = params;  // copied only when it will be written
-  write("->", method, ctx, "request", -1, config_->payloads ? &request_payload : nullptr);
+  if (config_->payloads) request_payload = call.params;  // copied only when it will be written
+  const Session* session = ctx.session.get();
+  write("->", call.name, session, ctx.correlation_id, "request", -1, config_->payloads ? &request_payload : nullptr);
   auto started = std::chrono::steady_clock::now();
-  auto elapsed = [&] {
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-  };
-  std::string m = method;
+  std::string method = call.name;
   try {
-    json::value result = co_await Middleware::request(std::move(method), std::move(params), ctx);
-    write("<-", m, ctx, "ok", elapsed(), &result);
+    json::value result = co_await Middleware::request(std::move(call), ctx);
+    write("<-", method, session, ctx.correlation_id, "ok", micros_since(started), &result);
     co_return result;
   } catch (const mcp::McpError& e) {
     json::value error = e.to_error_object();
-    write("<-", m, ctx, fmt::format("error {}", e.code()), elapsed(), &error);
+    write("<-", method, session, ctx.correlation_id, fmt::format("error {}", e.code()), micros_since(started), &error);
     throw;
   }
 }
 
-bool Logging::on_server_notification(std::string_view method, json::object& params) {
-  if (config_->notifications && (config_->methods.empty() || config_->methods.matches(method))) {
-    json::value payload = params;
-    write("<=", method, nullptr, "notification", -1, &payload);
+bool Logging::on_server_notification(Call& notification, const ReverseContext& from) {
+  if (config_->notifications && (config_->methods.empty() || config_->methods.matches(notification.name))) {
+    json::value payload = notification.params;
+    write("<=", notification.name, from.session.get(), 0, "notification", -1, &payload);
   }
   return true;
+}
+
+awaitable<json::value> Logging::on_server_request(Call call, const ReverseContext& from, const ReverseNext& next) {
+  bool log = config_->notifications && (config_->methods.empty() || config_->methods.matches(call.name));
+  if (!log) co_return co_await next(std::move(call));
+  json::value payload = call.params;
+  write("=>", call.name, from.session.get(), 0, "server request", -1, &payload);
+  auto started = std::chrono::steady_clock::now();
+  std::string method = call.name;
+  try {
+    json::value answer = co_await next(std::move(call));
+    write("<=", method, from.session.get(), 0, "client answered", micros_since(started), &answer);
+    co_return answer;
+  } catch (const mcp::McpError& e) {
+    json::value error = e.to_error_object();
+    write("<=", method, from.session.get(), 0, fmt::format("client error {}", e.code()), micros_since(started), &error);
+    throw;
+  }
 }
 
 }  // namespace mcproxy::middleware

@@ -7,7 +7,9 @@
 //
 // Config:
 //   "methods": ["tools/*"]      which methods (patterns); default: all
-//   "notifications": true       also log notifications from the server
+//   "notifications": true       also log notifications and requests from the server (the
+//                               reverse path: "<=" a notification, "=>" a request such as
+//                               sampling, with the client's answer)
 //   "payloads": false           include params and results
 //   "maxPayloadBytes": 2048     cap per payload
 //   "file": ""                  a file instead of stderr
@@ -48,13 +50,15 @@ class Logging final : public Middleware {
  public:
   Logging(std::shared_ptr<const LoggingConfig> config, std::string server,
           std::shared_ptr<spdlog::logger> sink);
-  boost::asio::awaitable<json::value> request(std::string method, json::object params,
-                                              RequestContext* ctx) override;
-  bool on_server_notification(std::string_view method, json::object& params) override;
+  boost::asio::awaitable<json::value> request(Call call, RequestContext& ctx) override;
+  bool on_server_notification(Call& notification, const ReverseContext& from) override;
+  boost::asio::awaitable<json::value> on_server_request(Call call, const ReverseContext& from,
+                                                       const ReverseNext& next) override;
 
  private:
-  void write(std::string_view direction, std::string_view method, const RequestContext* ctx,
-             std::string_view outcome, long long micros, const json::value* payload);
+  void write(std::string_view direction, std::string_view method, const Session* session,
+             std::uint64_t correlation, std::string_view outcome, long long micros,
+             const json::value* payload);
 
   std::shared_ptr<const LoggingConfig> config_;
   std::string server_;

@@ -1,7 +1,8 @@
 #include "middleware/client/rename.hpp"
 
 #include "middleware/registry.hpp"
-#include "proxy/naming.hpp"
+#include "mcp/names.hpp"
+#include "middleware/final_name.hpp"
 
 #include <boost/json.hpp>
 
@@ -60,7 +61,7 @@ void read_map(const json::value& value, config::JsonReader& r, const std::string
       server = key.substr(0, slash);
       old = key.substr(slash + 1);
     }
-    if (target->empty() || (is_name && proxy::sanitize_name(*target) != *target)) {
+    if (target->empty() || (is_name && !mcp::is_valid_name(*target))) {
       r.error(item_path, fmt::format("expected a new name of 1 to 64 characters of [A-Za-z0-9_.-], "
                                      "found \"{}\"",
                                      *target));
@@ -128,14 +129,9 @@ Rename::Rename(std::shared_ptr<const RenameConfig> config, std::string server)
       resources_(merged(config->resources, server)),
       keep_prefix_(config->keep_prefix) {}
 
-bool Rename::is_final_name(std::string_view name) const {
-  if (keep_prefix_) return false;
-  return tools_.to_old.contains(std::string(name)) || prompts_.to_old.contains(std::string(name));
-}
-
-bool Rename::on_server_notification(std::string_view method, json::object& params) {
-  if (method == "notifications/resources/updated") {
-    if (auto* uri = params.if_contains("uri"); uri && uri->is_string()) {
+bool Rename::on_server_notification(Call& notification, const ReverseContext&) {
+  if (notification.method == mcp::Method::resources_updated) {
+    if (auto* uri = notification.params.if_contains("uri"); uri && uri->is_string()) {
       auto renamed = resources_.rename(uri->get_string());
       if (renamed != uri->get_string()) *uri = renamed;
     }
@@ -143,50 +139,73 @@ bool Rename::on_server_notification(std::string_view method, json::object& param
   return true;
 }
 
-awaitable<json::value> Rename::list_tools(json::object params, RequestContext* ctx) {
-  json::value result = co_await next("tools/list", std::move(params), ctx);
-  rename_items(result, "tools", "name", tools_);
+// New tool and prompt names are final (no server prefix) unless keepPrefix.
+void Rename::rename_list(json::value& result, std::string_view key, const RenameMap& map) const {
+  if (!result.is_object()) return;
+  auto* items = result.get_object().if_contains(key);
+  if (!items || !items->is_array()) return;
+  for (auto& item : items->get_array()) {
+    auto* obj = item.if_object();
+    auto* v = obj ? obj->if_contains("name") : nullptr;
+    if (!v || !v->is_string()) continue;
+    auto renamed = map.rename(v->get_string());
+    if (renamed == v->get_string()) continue;
+    *v = renamed;
+    if (!keep_prefix_) mark_final_name(*obj);
+  }
+}
+
+awaitable<json::value> Rename::list_tools(Call call, RequestContext& ctx) {
+  json::value result = co_await next(std::move(call), ctx);
+  rename_list(result, "tools", tools_);
   co_return result;
 }
 
-awaitable<json::value> Rename::call_tool(json::object params, RequestContext* ctx) {
-  map_back(params, "name", tools_);
-  co_return co_await next("tools/call", std::move(params), ctx);
+awaitable<json::value> Rename::call_tool(Call call, RequestContext& ctx) {
+  map_back(call.params, "name", tools_);
+  co_return co_await next(std::move(call), ctx);
 }
 
-awaitable<json::value> Rename::list_prompts(json::object params, RequestContext* ctx) {
-  json::value result = co_await next("prompts/list", std::move(params), ctx);
-  rename_items(result, "prompts", "name", prompts_);
+awaitable<json::value> Rename::list_prompts(Call call, RequestContext& ctx) {
+  json::value result = co_await next(std::move(call), ctx);
+  rename_list(result, "prompts", prompts_);
   co_return result;
 }
 
-awaitable<json::value> Rename::get_prompt(json::object params, RequestContext* ctx) {
-  map_back(params, "name", prompts_);
-  co_return co_await next("prompts/get", std::move(params), ctx);
+awaitable<json::value> Rename::get_prompt(Call call, RequestContext& ctx) {
+  map_back(call.params, "name", prompts_);
+  co_return co_await next(std::move(call), ctx);
 }
 
-awaitable<json::value> Rename::list_resources(json::object params, RequestContext* ctx) {
-  json::value result = co_await next("resources/list", std::move(params), ctx);
+awaitable<json::value> Rename::list_resources(Call call, RequestContext& ctx) {
+  json::value result = co_await next(std::move(call), ctx);
   rename_items(result, "resources", "uri", resources_);
   co_return result;
 }
 
-awaitable<json::value> Rename::read_resource(json::object params, RequestContext* ctx) {
-  map_back(params, "uri", resources_);
-  json::value result = co_await next("resources/read", std::move(params), ctx);
+awaitable<json::value> Rename::read_resource(Call call, RequestContext& ctx) {
+  map_back(call.params, "uri", resources_);
+  json::value result = co_await next(std::move(call), ctx);
   rename_items(result, "contents", "uri", resources_);
   co_return result;
 }
 
-awaitable<json::value> Rename::other(std::string method, json::object params, RequestContext* ctx) {
-  if (method == "resources/subscribe" || method == "resources/unsubscribe") map_back(params, "uri", resources_);
-  if (method == "completion/complete") {
-    if (auto* ref = params.if_contains("ref"); ref && ref->is_object()) {
-      map_back(ref->get_object(), "name", prompts_);
-      map_back(ref->get_object(), "uri", resources_);
-    }
+awaitable<json::value> Rename::subscribe_resource(Call call, RequestContext& ctx) {
+  map_back(call.params, "uri", resources_);
+  co_return co_await next(std::move(call), ctx);
+}
+
+awaitable<json::value> Rename::unsubscribe_resource(Call call, RequestContext& ctx) {
+  map_back(call.params, "uri", resources_);
+  co_return co_await next(std::move(call), ctx);
+}
+
+awaitable<json::value> Rename::complete(Call call, RequestContext& ctx) {
+  if (auto* ref = call.params.if_contains("ref"); ref && ref->is_object()) {
+    map_back(ref->get_object(), "name", prompts_);
+    map_back(ref->get_object(), "uri", resources_);
   }
-  co_return co_await next(std::move(method), std::move(params), ctx);
+  co_return co_await next(std::move(call), ctx);
 }
 
 }  // namespace mcproxy::middleware

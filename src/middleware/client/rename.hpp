@@ -35,20 +35,21 @@ struct RenameConfig {
 class Rename final : public Middleware {
  public:
   Rename(std::shared_ptr<const RenameConfig> config, std::string server);
-  bool is_final_name(std::string_view name) const override;
-  bool on_server_notification(std::string_view method, json::object& params) override;
+  bool on_server_notification(Call& notification, const ReverseContext& from) override;
 
  protected:
-  boost::asio::awaitable<json::value> list_tools(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> call_tool(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> list_prompts(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> get_prompt(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> list_resources(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> read_resource(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> other(std::string method, json::object params,
-                                            RequestContext* ctx) override;
+  boost::asio::awaitable<json::value> list_tools(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> call_tool(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> list_prompts(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> get_prompt(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> list_resources(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> read_resource(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> subscribe_resource(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> unsubscribe_resource(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> complete(Call call, RequestContext& ctx) override;
 
  private:
+  void rename_list(json::value& result, std::string_view key, const RenameMap& map) const;
   RenameMap tools_, prompts_, resources_;  // merged for this server
   bool keep_prefix_;
 };

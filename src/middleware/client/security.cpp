@@ -293,13 +293,13 @@ void Security::scan(json::value& result) const {
   if (redacted) spdlog::warn("[{}] redacted a secret in a tool result", server_);
 }
 
-awaitable<json::value> Security::call_tool(json::object params, RequestContext* ctx) {
+awaitable<json::value> Security::call_tool(Call call, RequestContext& ctx) {
   std::string tool;
-  if (auto* n = params.if_contains("name"); n && n->is_string()) tool = n->get_string();
+  if (auto* n = call.params.if_contains("name"); n && n->is_string()) tool = n->get_string();
   static const json::object kNoArguments;
-  auto* args = params.if_contains("arguments");
+  auto* args = call.params.if_contains("arguments");
   check_rules(tool, args && args->is_object() ? args->get_object() : kNoArguments);
-  json::value result = co_await next("tools/call", std::move(params), ctx);
+  json::value result = co_await next(std::move(call), ctx);
   if (config_->scan_results) scan(result);
   co_return result;
 }

@@ -61,7 +61,7 @@ class Security final : public Middleware {
       : config_(std::move(config)), server_(std::move(server)) {}
 
  protected:
-  boost::asio::awaitable<json::value> call_tool(json::object params, RequestContext* ctx) override;
+  boost::asio::awaitable<json::value> call_tool(Call call, RequestContext& ctx) override;
 
  private:
   void check_rules(std::string_view tool, const json::object& arguments) const;

@@ -73,40 +73,40 @@ std::optional<Maker> parse(const json::object& config, config::JsonReader& r, co
 
 }  // namespace
 
-awaitable<json::value> ToolFilter::list_tools(json::object params, RequestContext* ctx) {
-  json::value result = co_await next("tools/list", std::move(params), ctx);
+awaitable<json::value> ToolFilter::list_tools(Call call, RequestContext& ctx) {
+  json::value result = co_await next(std::move(call), ctx);
   filter_list(result, "tools", "name", config_->tools);
   co_return result;
 }
 
-awaitable<json::value> ToolFilter::call_tool(json::object params, RequestContext* ctx) {
-  auto name = string_field(params, "name");
+awaitable<json::value> ToolFilter::call_tool(Call call, RequestContext& ctx) {
+  auto name = string_field(call.params, "name");
   if (!config_->tools.visible(name))
     throw McpError(ec::kInvalidParams, fmt::format("Unknown tool: {}", name));
-  co_return co_await next("tools/call", std::move(params), ctx);
+  co_return co_await next(std::move(call), ctx);
 }
 
-awaitable<json::value> ToolFilter::list_prompts(json::object params, RequestContext* ctx) {
-  json::value result = co_await next("prompts/list", std::move(params), ctx);
+awaitable<json::value> ToolFilter::list_prompts(Call call, RequestContext& ctx) {
+  json::value result = co_await next(std::move(call), ctx);
   filter_list(result, "prompts", "name", config_->prompts);
   co_return result;
 }
 
-awaitable<json::value> ToolFilter::get_prompt(json::object params, RequestContext* ctx) {
-  auto name = string_field(params, "name");
+awaitable<json::value> ToolFilter::get_prompt(Call call, RequestContext& ctx) {
+  auto name = string_field(call.params, "name");
   if (!config_->prompts.visible(name))
     throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", name));
-  co_return co_await next("prompts/get", std::move(params), ctx);
+  co_return co_await next(std::move(call), ctx);
 }
 
-awaitable<json::value> ToolFilter::list_resources(json::object params, RequestContext* ctx) {
-  json::value result = co_await next("resources/list", std::move(params), ctx);
+awaitable<json::value> ToolFilter::list_resources(Call call, RequestContext& ctx) {
+  json::value result = co_await next(std::move(call), ctx);
   filter_list(result, "resources", "uri", config_->resources);
   co_return result;
 }
 
-awaitable<json::value> ToolFilter::list_resource_templates(json::object params, RequestContext* ctx) {
-  json::value result = co_await next("resources/templates/list", std::move(params), ctx);
+awaitable<json::value> ToolFilter::list_resource_templates(Call call, RequestContext& ctx) {
+  json::value result = co_await next(std::move(call), ctx);
   note_templates(result);
   filter_list(result, "resourceTemplates", "uriTemplate", config_->resources);
   co_return result;
@@ -130,12 +130,12 @@ void ToolFilter::note_templates(const json::value& result) {
   }
 }
 
-bool ToolFilter::on_server_notification(std::string_view method, json::object&) {
-  if (method == "notifications/resources/list_changed") hidden_templates_.reset();
+bool ToolFilter::on_server_notification(Call& notification, const ReverseContext&) {
+  if (notification.method == mcp::Method::resources_list_changed) hidden_templates_.reset();
   return true;
 }
 
-awaitable<bool> ToolFilter::uri_visible(std::string_view uri, RequestContext* ctx) {
+awaitable<bool> ToolFilter::uri_visible(std::string_view uri, RequestContext& ctx) {
   if (!config_->resources.visible(uri)) co_return false;
   if (config_->resources.allow.empty() && config_->resources.block.empty()) co_return true;
   if (!hidden_templates_) {
@@ -147,7 +147,7 @@ awaitable<bool> ToolFilter::uri_visible(std::string_view uri, RequestContext* ct
       if (cursor.is_string()) params["cursor"] = cursor;
       json::value result;
       try {
-        result = co_await next("resources/templates/list", std::move(params), ctx);
+        result = co_await next(Call{mcp::Method::resources_templates_list, std::move(params)}, ctx);
       } catch (const McpError&) {
         break;  // no templates to hide behind
       }
@@ -180,33 +180,40 @@ McpError resource_not_found(std::string_view uri) {
 
 }  // namespace
 
-awaitable<json::value> ToolFilter::read_resource(json::object params, RequestContext* ctx) {
-  std::string uri(string_field(params, "uri"));
+awaitable<json::value> ToolFilter::read_resource(Call call, RequestContext& ctx) {
+  std::string uri(string_field(call.params, "uri"));
   bool visible = co_await uri_visible(uri, ctx);
   if (!visible) throw resource_not_found(uri);
-  co_return co_await next("resources/read", std::move(params), ctx);
+  co_return co_await next(std::move(call), ctx);
 }
 
-awaitable<json::value> ToolFilter::other(std::string method, json::object params, RequestContext* ctx) {
-  if (method == "resources/subscribe" || method == "resources/unsubscribe") {
-    std::string uri(string_field(params, "uri"));
-    bool visible = co_await uri_visible(uri, ctx);
-    if (!visible) throw resource_not_found(uri);
-  }
-  if (method == "completion/complete") {
-    if (auto* ref = params.if_contains("ref"); ref && ref->is_object()) {
-      auto& r = ref->get_object();
-      if (string_field(r, "type") == "ref/prompt" && !config_->prompts.visible(string_field(r, "name")))
-        throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", string_field(r, "name")));
-      if (string_field(r, "type") == "ref/resource") {
-        std::string uri(string_field(r, "uri"));
-        bool visible = co_await uri_visible(uri, ctx);
-        // A completion reference may name the template itself.
-        if (!visible || !config_->resources.visible(uri)) throw resource_not_found(uri);
-      }
+awaitable<json::value> ToolFilter::subscribe_resource(Call call, RequestContext& ctx) {
+  std::string uri(string_field(call.params, "uri"));
+  bool visible = co_await uri_visible(uri, ctx);
+  if (!visible) throw resource_not_found(uri);
+  co_return co_await next(std::move(call), ctx);
+}
+
+awaitable<json::value> ToolFilter::unsubscribe_resource(Call call, RequestContext& ctx) {
+  std::string uri(string_field(call.params, "uri"));
+  bool visible = co_await uri_visible(uri, ctx);
+  if (!visible) throw resource_not_found(uri);
+  co_return co_await next(std::move(call), ctx);
+}
+
+awaitable<json::value> ToolFilter::complete(Call call, RequestContext& ctx) {
+  if (auto* ref = call.params.if_contains("ref"); ref && ref->is_object()) {
+    auto& r = ref->get_object();
+    if (string_field(r, "type") == "ref/prompt" && !config_->prompts.visible(string_field(r, "name")))
+      throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", string_field(r, "name")));
+    if (string_field(r, "type") == "ref/resource") {
+      std::string uri(string_field(r, "uri"));
+      bool visible = co_await uri_visible(uri, ctx);
+      // A completion reference may name the template itself.
+      if (!visible || !config_->resources.visible(uri)) throw resource_not_found(uri);
     }
   }
-  co_return co_await next(std::move(method), std::move(params), ctx);
+  co_return co_await next(std::move(call), ctx);
 }
 
 }  // namespace mcproxy::middleware

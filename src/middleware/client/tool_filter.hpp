@@ -42,24 +42,24 @@ class ToolFilter final : public Middleware {
   explicit ToolFilter(std::shared_ptr<const ToolFilterConfig> config) : config_(std::move(config)) {}
 
  protected:
-  boost::asio::awaitable<json::value> list_tools(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> call_tool(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> list_prompts(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> get_prompt(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> list_resources(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> list_resource_templates(json::object params,
-                                                             RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> read_resource(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> other(std::string method, json::object params,
-                                            RequestContext* ctx) override;
+  boost::asio::awaitable<json::value> list_tools(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> call_tool(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> list_prompts(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> get_prompt(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> list_resources(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> list_resource_templates(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> read_resource(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> subscribe_resource(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> unsubscribe_resource(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> complete(Call call, RequestContext& ctx) override;
 
  public:
-  bool on_server_notification(std::string_view method, json::object& params) override;
+  bool on_server_notification(Call& notification, const ReverseContext& from) override;
 
  private:
   // Whether a concrete URI is visible: by the patterns, and not an expansion of a hidden
   // template (which are fetched from the server the first time they are needed).
-  boost::asio::awaitable<bool> uri_visible(std::string_view uri, RequestContext* ctx);
+  boost::asio::awaitable<bool> uri_visible(std::string_view uri, RequestContext& ctx);
   void note_templates(const json::value& result);
 
   std::shared_ptr<const ToolFilterConfig> config_;

@@ -1,8 +1,6 @@
 #include "middleware/proxy/description_enricher.hpp"
 
 #include "middleware/registry.hpp"
-#include "proxy/aggregator.hpp"
-#include "proxy/downstream_session.hpp"
 
 #include <boost/json.hpp>
 
@@ -43,23 +41,18 @@ std::optional<Maker> parse(const json::object& config, config::JsonReader& r, co
 
 }  // namespace
 
-void DescriptionEnricher::enrich(json::value& result, std::string_view key, bool tools,
-                                 RequestContext* ctx) const {
+void DescriptionEnricher::enrich(json::value& result, std::string_view key, NameKind kind,
+                                 const RequestContext& ctx) const {
   if (!result.is_object()) return;
   auto* items = result.get_object().if_contains(key);
   if (!items || !items->is_array()) return;
-  proxy::Aggregator* aggregator = ctx && ctx->session ? ctx->session->aggregator.get() : nullptr;
   for (auto& item : items->get_array()) {
     if (!item.is_object()) continue;
     auto& obj = item.get_object();
     auto* name_value = obj.if_contains("name");
     if (!name_value || !name_value->is_string()) continue;
     std::string name(name_value->get_string());
-    std::string server;
-    if (aggregator) {
-      auto* route = tools ? aggregator->tool_route(name) : aggregator->prompt_route(name);
-      if (route) server = route->backend->name();
-    }
+    std::string server = ctx.session ? ctx.session->server_of(kind, name) : std::string();
     std::string description;
     if (auto it = config_->overrides.find(name); it != config_->overrides.end()) description = it->second;
     else if (auto* d = obj.if_contains("description"); d && d->is_string()) description = d->get_string();
@@ -68,15 +61,15 @@ void DescriptionEnricher::enrich(json::value& result, std::string_view key, bool
   }
 }
 
-awaitable<json::value> DescriptionEnricher::list_tools(json::object params, RequestContext* ctx) {
-  json::value result = co_await next("tools/list", std::move(params), ctx);
-  enrich(result, "tools", true, ctx);
+awaitable<json::value> DescriptionEnricher::list_tools(Call call, RequestContext& ctx) {
+  json::value result = co_await next(std::move(call), ctx);
+  enrich(result, "tools", NameKind::tool, ctx);
   co_return result;
 }
 
-awaitable<json::value> DescriptionEnricher::list_prompts(json::object params, RequestContext* ctx) {
-  json::value result = co_await next("prompts/list", std::move(params), ctx);
-  if (config_->prompts) enrich(result, "prompts", false, ctx);
+awaitable<json::value> DescriptionEnricher::list_prompts(Call call, RequestContext& ctx) {
+  json::value result = co_await next(std::move(call), ctx);
+  if (config_->prompts) enrich(result, "prompts", NameKind::prompt, ctx);
   co_return result;
 }
 

@@ -30,11 +30,11 @@ class DescriptionEnricher final : public Middleware {
       : config_(std::move(config)) {}
 
  protected:
-  boost::asio::awaitable<json::value> list_tools(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> list_prompts(json::object params, RequestContext* ctx) override;
+  boost::asio::awaitable<json::value> list_tools(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> list_prompts(Call call, RequestContext& ctx) override;
 
  private:
-  void enrich(json::value& result, std::string_view key, bool tools, RequestContext* ctx) const;
+  void enrich(json::value& result, std::string_view key, NameKind kind, const RequestContext& ctx) const;
   std::shared_ptr<const DescriptionEnricherConfig> config_;
 };
 

@@ -3,7 +3,6 @@
 #include "mcp/error.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "middleware/registry.hpp"
-#include "proxy/downstream_session.hpp"
 
 #include <boost/json.hpp>
 
@@ -158,13 +157,13 @@ json::object ToolSearch::search_tool_definition() const {
       {"annotations", json::object{{"readOnlyHint", true}, {"openWorldHint", false}}}};
 }
 
-awaitable<json::array> ToolSearch::all_tools(RequestContext* ctx) {
+awaitable<json::array> ToolSearch::all_tools(RequestContext& ctx) {
   json::array all;
   json::value cursor;
   for (int page = 0; page < 10'000; ++page) {
     json::object params;
     if (cursor.is_string()) params["cursor"] = cursor;
-    json::value result = co_await next("tools/list", std::move(params), ctx);
+    json::value result = co_await next(Call{mcp::Method::tools_list, std::move(params)}, ctx);
     if (!result.is_object()) break;
     if (auto* tools = result.get_object().if_contains("tools"); tools && tools->is_array())
       for (auto& t : tools->get_array()) all.push_back(std::move(t));
@@ -185,42 +184,27 @@ void ToolSearch::refresh_index(const json::array& tools) {
                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
 }
 
-std::unordered_set<std::string>& ToolSearch::found_for(RequestContext* ctx) {
-  static std::unordered_set<std::string> none;
-  if (!ctx || !ctx->session) {
-    none.clear();
-    return none;
-  }
-  // Forget sessions that ended.
-  std::erase_if(sessions_, [](auto& entry) {
-    auto s = entry.second.session.lock();
-    return !s || s->closed();
-  });
-  auto& state = sessions_[ctx->session->id()];
-  state.session = ctx->session;
-  return state.found;
-}
-
-awaitable<json::value> ToolSearch::list_tools(json::object params, RequestContext* ctx) {
+awaitable<json::value> ToolSearch::list_tools(Call call, RequestContext& ctx) {
   json::array tools = co_await all_tools(ctx);
   refresh_index(tools);
   json::array exposed;
   if (config_->max_tools == 0) {
     exposed = std::move(tools);
   } else {
-    auto& found = found_for(ctx);
+    static const Found kNothing;
+    const Found& found = ctx.session ? ctx.session->state<Found>(this) : kNothing;
     for (std::size_t i = 0; i < tools.size(); ++i) {
       auto name = str(tools[i].get_object(), "name");
-      if (i < config_->max_tools || found.contains(std::string(name))) exposed.push_back(std::move(tools[i]));
+      if (i < config_->max_tools || found.names.contains(std::string(name))) exposed.push_back(std::move(tools[i]));
     }
   }
   exposed.push_back(search_tool_definition());
   co_return json::object{{"tools", std::move(exposed)}};
 }
 
-awaitable<json::value> ToolSearch::call_tool(json::object params, RequestContext* ctx) {
-  if (str(params, "name") != config_->tool_name)
-    co_return co_await next("tools/call", std::move(params), ctx);
+awaitable<json::value> ToolSearch::call_tool(Call call, RequestContext& ctx) {
+  if (str(call.params, "name") != config_->tool_name) co_return co_await next(std::move(call), ctx);
+  const json::object& params = call.params;
 
   static const json::object kEmpty;
   auto* args_value = params.if_contains("arguments");
@@ -236,7 +220,8 @@ awaitable<json::value> ToolSearch::call_tool(json::object params, RequestContext
   auto hits = index_.search(query, limit);
   json::array matches;
   bool grew = false;
-  auto& found = found_for(ctx);
+  Found scratch;
+  Found& found = ctx.session ? ctx.session->state<Found>(this) : scratch;
   // Tools already shown (the first maxTools) do not change the session's list when found.
   std::unordered_set<std::string_view> shown;
   if (config_->max_tools > 0) {
@@ -251,11 +236,11 @@ awaitable<json::value> ToolSearch::call_tool(json::object params, RequestContext
     m["score"] = std::round(hit.score * 1000) / 1000;
     matches.push_back(std::move(m));
     auto name = str(*hit.tool, "name");
-    if (found.insert(std::string(name)).second && !shown.contains(name)) grew = true;
+    if (found.names.insert(std::string(name)).second && !shown.contains(name)) grew = true;
   }
-  if (grew && config_->max_tools > 0 && ctx && ctx->session) {
+  if (grew && config_->max_tools > 0 && ctx.session) {
     // Only this session's list changed.
-    ctx->session->send_unsolicited(mcp::make_notification("notifications/tools/list_changed", {}));
+    ctx.session->notify(mcp::name_of(mcp::Method::tools_list_changed), {});
   }
   json::object structured{{"query", query}, {"tools", matches}};
   std::string text = matches.empty()

@@ -22,10 +22,6 @@
 #include <unordered_set>
 #include <vector>
 
-namespace mcproxy::proxy {
-class DownstreamSession;
-}
-
 namespace mcproxy::middleware {
 
 struct ToolSearchConfig {
@@ -60,23 +56,22 @@ class ToolSearch final : public Middleware {
   explicit ToolSearch(std::shared_ptr<const ToolSearchConfig> config);
 
  protected:
-  boost::asio::awaitable<json::value> list_tools(json::object params, RequestContext* ctx) override;
-  boost::asio::awaitable<json::value> call_tool(json::object params, RequestContext* ctx) override;
+  boost::asio::awaitable<json::value> list_tools(Call call, RequestContext& ctx) override;
+  boost::asio::awaitable<json::value> call_tool(Call call, RequestContext& ctx) override;
 
  private:
-  boost::asio::awaitable<json::array> all_tools(RequestContext* ctx);
+  // What a session found (its own list grows by it): kept in the session's state slot, so it
+  // goes with the session; requests without a session find nothing to keep.
+  struct Found {
+    std::unordered_set<std::string> names;
+  };
+  boost::asio::awaitable<json::array> all_tools(RequestContext& ctx);
   void refresh_index(const json::array& tools);
-  std::unordered_set<std::string>& found_for(RequestContext* ctx);
   json::object search_tool_definition() const;
 
   std::shared_ptr<const ToolSearchConfig> config_;
-  ToolIndex index_;
+  ToolIndex index_;  // one for every session: the catalogue is shared
   std::uint64_t indexed_signature_ = 0;
-  struct SessionState {
-    std::weak_ptr<proxy::DownstreamSession> session;
-    std::unordered_set<std::string> found;
-  };
-  std::unordered_map<std::string, SessionState> sessions_;  // per session, never global
 };
 
 }  // namespace mcproxy::middleware

@@ -1,7 +1,8 @@
 #pragma once
-// What an upstream MCP session needs from a transport: send one serialized JSON-RPC message,
-// hear about each message received and about the end of the connection. stdio today; the
-// Streamable HTTP and legacy SSE clients implement the same interface.
+// What an upstream MCP session (RpcPeer) needs from a transport: send one serialized JSON-RPC
+// message, hear about each message received and about the end of the connection. Declared
+// here, by the message layer that uses it, so mcp/ depends on no transport; the stdio child,
+// the Streamable HTTP and the legacy SSE clients in transport/ implement it.
 
 #include <boost/asio/awaitable.hpp>
 
@@ -10,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace mcproxy::transport {
+namespace mcproxy::mcp {
 
 class MessageTransport {
  public:
@@ -37,4 +38,4 @@ class MessageTransport {
   std::function<bool(std::int64_t)> awaiting;
 };
 
-}  // namespace mcproxy::transport
+}  // namespace mcproxy::mcp
