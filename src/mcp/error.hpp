@@ -21,6 +21,8 @@ inline constexpr int kInternalError = -32603;
 inline constexpr int kBackendUnavailable = -32000;
 inline constexpr int kRequestTimeout = -32001;
 inline constexpr int kResourceNotFound = -32002;
+// MCProxy is shutting down: the request was still running when the grace period ended.
+inline constexpr int kProxyStopping = -32003;
 // Internal only, never sent to a client: the server refused a request because it no longer
 // knows the upstream session (HTTP 404, or 400 naming the session), so it provably did not
 // process it; the backend re-initializes and sends it once more.

@@ -62,11 +62,16 @@ awaitable<json::value> RpcPeer::request(std::string_view method, json::object pa
     case PendingRequests::Outcome::cancelled:
       break;
   }
-  spdlog::info("[{}] '{}' (upstream id {}) cancelled by the client; telling the backend", name_,
-               method, id);
-  notify("notifications/cancelled",
-         json::object{{"requestId", id}, {"reason", "cancelled by the client"}});
-  throw McpError(error_code::kRequestTimeout, fmt::format("request '{}' was cancelled", method));
+  // Cancelled (by the client, its stream closing, or shutdown): the backend is told, whatever
+  // the reason. The caller answers the client, or not (a client's own cancel gets nothing).
+  auto why = cancellation ? cancellation->reason() : Cancellation::Reason::client;
+  spdlog::info("[{}] '{}' (upstream id {}) {}; telling the backend", name_, method, id, to_string(why));
+  notify("notifications/cancelled", json::object{{"requestId", id}, {"reason", std::string(to_string(why))}});
+  if (why == Cancellation::Reason::shutdown)
+    throw McpError(error_code::kProxyStopping,
+                   fmt::format("MCProxy is stopping: '{}' on backend '{}' was cancelled", method, name_),
+                   json::object{{"backend", name_}});
+  throw McpError(error_code::kRequestTimeout, fmt::format("request '{}' was {}", method, to_string(why)));
 }
 
 void RpcPeer::notify(std::string_view method, json::object params) {

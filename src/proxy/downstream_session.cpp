@@ -26,12 +26,19 @@ DownstreamSession::DownstreamSession(asio::any_io_executor executor, std::string
       pending_(executor),
       standalone_signal_(executor, std::chrono::steady_clock::time_point::max()) {}
 
-void DownstreamSession::close() {
+void DownstreamSession::close(mcp::Cancellation::Reason why) {
   if (closed_) return;
   closed_ = true;
   pending_.fail_all();
-  for (auto& [id, ctx] : in_flight_) ctx->cancellation.cancel();
+  cancel_all(why);
   standalone_signal_.cancel();
+}
+
+void DownstreamSession::cancel_all(mcp::Cancellation::Reason why) {
+  // Cancelling may run a request to its end, which removes it from the map: copy first.
+  std::vector<ProxyRequest*> running;
+  for (auto& [id, ctx] : in_flight_) running.push_back(ctx);
+  for (auto* ctx : running) ctx->cancellation.cancel(why);
 }
 
 void DownstreamSession::begin_initialize() {
@@ -77,10 +84,10 @@ void DownstreamSession::remove_in_flight(const ProxyRequest& ctx) {
   if (it != in_flight_.end() && it->second == &ctx) in_flight_.erase(it);
 }
 
-bool DownstreamSession::cancel(const json::value& request_id) {
+bool DownstreamSession::cancel(const json::value& request_id, mcp::Cancellation::Reason why) {
   auto it = in_flight_.find(json::serialize(request_id));
   if (it == in_flight_.end()) return false;
-  it->second->cancellation.cancel();
+  it->second->cancellation.cancel(why);
   return true;
 }
 

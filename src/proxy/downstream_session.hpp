@@ -68,15 +68,19 @@ class DownstreamSession final : public middleware::Session,
   std::shared_ptr<Aggregator> aggregator;
 
   bool has_client_capability(std::string_view name) const { return client_capabilities_.contains(name); }
-  // Ends the session: pending client requests fail, in-flight requests are cancelled, the
-  // standalone stream ends.
-  void close();
+  // Ends the session: pending client requests fail, in-flight requests are cancelled (for
+  // `why`: the client went away, or MCProxy is stopping), the standalone stream ends.
+  void close(mcp::Cancellation::Reason why = mcp::Cancellation::Reason::disconnected);
+  // Cancels every request in flight, leaving the session open (shutdown, after the grace).
+  void cancel_all(mcp::Cancellation::Reason why);
 
   // --- requests from the client that are in flight ---
   void add_in_flight(ProxyRequest& ctx);
   void remove_in_flight(const ProxyRequest& ctx);
-  // notifications/cancelled from the client. False if no such request is in flight.
-  bool cancel(const boost::json::value& request_id);
+  // notifications/cancelled from the client (or its stream closed). False if no such request
+  // is in flight.
+  bool cancel(const boost::json::value& request_id,
+              mcp::Cancellation::Reason why = mcp::Cancellation::Reason::client);
   std::size_t in_flight() const noexcept { return in_flight_.size(); }
 
   // --- requests to the client (on behalf of a backend) ---

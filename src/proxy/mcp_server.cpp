@@ -4,6 +4,11 @@
 #include "proxy/version_adapter.hpp"
 #include "support/redaction.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <spdlog/spdlog.h>
@@ -163,36 +168,78 @@ awaitable<std::optional<json::object>> McpServer::handle(std::shared_ptr<Downstr
   middleware::Call call{std::string(message.method()), std::move(params)};
   const std::string method = call.name;
   session->add_in_flight(ctx);
+  ++in_flight_;
   struct Done {
+    McpServer& server;
     DownstreamSession& s;
     ProxyRequest& c;
-    ~Done() { s.remove_in_flight(c); }
-  } done{*session, ctx};
+    ~Done() {
+      s.remove_in_flight(c);
+      if (--server.in_flight_ == 0 && server.drain_waiter_) server.drain_waiter_->cancel();
+    }
+  } done{*this, *session, ctx};
 
   auto elapsed_us = [&] {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                                  ctx.started)
         .count();
   };
+  // Named first (GCC 12): the request as a child coroutine whose cancellation slot is this
+  // request's, and the executor it runs on.
+  auto executor = co_await asio::this_coro::executor;
+  auto bound = asio::bind_cancellation_slot(ctx.cancellation.slot(), asio::use_awaitable);
   try {
-    json::value result = co_await dispatch(*session, std::move(call), ctx);
+    auto work = dispatch(*session, std::move(call), ctx);
+    json::value result = co_await asio::co_spawn(executor, std::move(work), bound);
+    if (ctx.cancellation.cancelled()) throw McpError(ec::kRequestTimeout, "cancelled");  // answered too late
     adapt_result_for_client(method, result, session->protocol_version());
     spdlog::debug("session {} req#{} {} ok in {} us", session->label(), ctx.correlation_id, method,
                   elapsed_us());
     co_return mcp::make_result(ctx.id, std::move(result));
-  } catch (const McpError& e) {
-    spdlog::info("session {} req#{} {} failed in {} us: {} ({})", session->label(),
-                 ctx.correlation_id, method, elapsed_us(), e.what(), e.code());
-    // An error of MCProxy's own may name a backend's URL or command: never with a secret.
-    if (support::holds_secret(e.what()))
-      co_return mcp::make_error(ctx.id, McpError(e.code(), support::redact(e.what()), e.data()));
-    co_return mcp::make_error(ctx.id, e);
   } catch (const std::exception& e) {
+    auto why = ctx.cancellation.reason();
+    if (why == mcp::Cancellation::Reason::client || why == mcp::Cancellation::Reason::disconnected) {
+      // As the spec says: no response to a cancelled request (nobody would read it anyway
+      // when the client went away).
+      spdlog::info("session {} req#{} {} {} after {} us: no response", session->label(), ctx.correlation_id,
+                   method, mcp::to_string(why), elapsed_us());
+      co_return std::nullopt;
+    }
+    if (why == mcp::Cancellation::Reason::shutdown) {
+      spdlog::info("session {} req#{} {} cancelled: MCProxy is stopping", session->label(), ctx.correlation_id,
+                   method);
+      co_return mcp::make_error(ctx.id, ec::kProxyStopping,
+                                fmt::format("MCProxy is stopping: '{}' was still running when the shutdown "
+                                            "grace period ended; retry on another instance or after a restart",
+                                            method));
+    }
+    if (auto* mcp_error = dynamic_cast<const McpError*>(&e)) {
+      spdlog::info("session {} req#{} {} failed in {} us: {} ({})", session->label(), ctx.correlation_id, method,
+                   elapsed_us(), e.what(), mcp_error->code());
+      // An error of MCProxy's own may name a backend's URL or command: never with a secret.
+      if (support::holds_secret(e.what()))
+        co_return mcp::make_error(ctx.id, McpError(mcp_error->code(), support::redact(e.what()), mcp_error->data()));
+      co_return mcp::make_error(ctx.id, *mcp_error);
+    }
     spdlog::error("session {} req#{} {} internal error: {}", session->label(), ctx.correlation_id,
                   method, e.what());
     co_return mcp::make_error(ctx.id, ec::kInternalError,
                               support::redact(fmt::format("Internal error in MCProxy: {}", e.what())));
   }
+}
+
+awaitable<bool> McpServer::drain(std::chrono::steady_clock::time_point deadline) {
+  if (in_flight_ == 0) co_return true;
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer waiter(executor, deadline);
+  drain_waiter_ = &waiter;
+  struct Reset {
+    McpServer& s;
+    ~Reset() { s.drain_waiter_ = nullptr; }
+  } reset{*this};
+  // Ends at the deadline, or when the last request ends (Done cancels the timer).
+  co_await waiter.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return in_flight_ == 0;
 }
 
 }  // namespace mcproxy::proxy

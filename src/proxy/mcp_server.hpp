@@ -4,6 +4,10 @@
 // session's aggregator with a ProxyRequest (cancellation, progress, related stream). Errors
 // become JSON-RPC error responses here (one of the two places where exceptions turn into
 // protocol errors).
+//
+// Each request runs as a child coroutine bound to its ProxyRequest's cancellation slot, so a
+// cancel reaches every wait on its way. A request its client cancelled (or whose client went
+// away) gets no response at all; one cancelled because MCProxy is stopping gets -32003.
 
 #include "mcp/jsonrpc.hpp"
 #include "middleware/plan.hpp"
@@ -13,7 +17,9 @@
 #include "proxy/session_manager.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -35,6 +41,11 @@ class McpServer {
   // is per session).
   std::shared_ptr<const middleware::Pipeline> pipeline_for(DownstreamSession& session);
 
+  // Requests being handled, and a wait for there to be none (shutdown's grace period): true
+  // when none is left, false at the deadline. Woken by the last request ending, not polled.
+  std::size_t requests_in_flight() const noexcept { return in_flight_; }
+  boost::asio::awaitable<bool> drain(std::chrono::steady_clock::time_point deadline);
+
  private:
   struct SessionPipeline {
     std::shared_ptr<const middleware::Pipeline> pipeline;
@@ -51,6 +62,8 @@ class McpServer {
   std::shared_ptr<const middleware::Pipeline> pipeline_;
   std::uint64_t pipeline_generation_ = 0;
   std::uint64_t next_correlation_id_ = 1;
+  std::size_t in_flight_ = 0;
+  boost::asio::steady_timer* drain_waiter_ = nullptr;  // set while drain() waits
 };
 
 }  // namespace mcproxy::proxy

@@ -23,7 +23,7 @@ PostStream::PostStream(transport::HttpExchange& exchange, DownstreamSession& ses
       wake_(exchange.executor(), std::chrono::steady_clock::time_point::max()) {}
 
 bool PostStream::send(const boost::json::object& message) {
-  if (!sse_allowed_ || abandoned_ || final_) return false;
+  if (!sse_allowed_ || abandoned_ || final_ || no_response_) return false;
   // No event ids: a POST stream is not resumable here (a GET with Last-Event-ID replays the
   // standalone stream), and ids would make clients try to resume it.
   queue_.push_back(transport::format_sse_event(boost::json::serialize(message), {}, "message"));
@@ -41,6 +41,12 @@ void PostStream::finish(std::string payload, bool json_ok) {
   if (abandoned_) return;
   final_ = std::move(payload);
   json_ok_ = json_ok;
+  wake_.cancel();
+}
+
+void PostStream::finish_without_response() {
+  if (abandoned_) return;
+  no_response_ = true;
   wake_.cancel();
 }
 
@@ -64,6 +70,11 @@ awaitable<void> PostStream::write_loop() {
   constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
   for (;;) {
     if (abandoned_) co_return;
+    if (no_response_ && queue_.empty()) {
+      if (started_) co_await exchange_.end_event_stream();
+      else co_await exchange_.respond(transport::HttpResponse(http::status::accepted, 11));
+      co_return;
+    }
     if (queue_.empty() && final_ && !started_ && json_ok_) {
       transport::HttpResponse res(http::status::ok, 11);
       res.set(http::field::content_type, "application/json");

@@ -37,6 +37,9 @@ class PostStream final : public ClientStream {
   // The final response (serialized): as the stream's last event if one was started, else as
   // a JSON body when `json_ok` (the client accepts JSON). The writer ends after it.
   void finish(std::string payload, bool json_ok);
+  // No response will come (the client cancelled the request): what is queued is written, then
+  // the event stream ends, or, when none was started, the POST gets 202 with no body.
+  void finish_without_response();
   // Nobody will read: drop what is queued, write nothing more (the client is gone).
   void abandon();
   bool abandoned() const noexcept { return abandoned_; }
@@ -55,6 +58,7 @@ class PostStream final : public ClientStream {
   std::size_t queued_bytes_ = 0;
   std::optional<std::string> final_;
   bool json_ok_ = true;
+  bool no_response_ = false;
   bool started_ = false;
   bool abandoned_ = false;
   boost::asio::steady_timer wake_;

@@ -116,12 +116,16 @@ void SessionManager::end(const std::string& id, std::string_view why) {
 asio::awaitable<void> SessionManager::end_all() {
   std::vector<std::shared_ptr<Backend>> own;
   for (auto& [id, s] : sessions_) {
-    s->close();
+    s->close(mcp::Cancellation::Reason::shutdown);
     release(*s);
     own.insert(own.end(), s->own_backends.begin(), s->own_backends.end());
   }
   sessions_.clear();
   co_await stop_all(own);
+}
+
+void SessionManager::cancel_all(mcp::Cancellation::Reason why) {
+  for (auto& [id, s] : sessions_) s->cancel_all(why);
 }
 
 void SessionManager::expire_idle() {

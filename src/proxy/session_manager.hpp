@@ -35,6 +35,8 @@ class SessionManager {
                                                 const boost::json::object& client_capabilities);
   // Ends a session: its requests are cancelled, its per-client backends stopped.
   void end(const std::string& id, std::string_view why);
+  // Cancels every request in flight in every session (shutdown, once the grace period is over).
+  void cancel_all(mcp::Cancellation::Reason why);
   boost::asio::awaitable<void> end_all();
   void expire_idle();
 

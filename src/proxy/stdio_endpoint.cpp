@@ -20,6 +20,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using asio::awaitable;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kFlushLimit = std::chrono::seconds(5);  // what is still queued at exit may take this long
 
 StdioEndpoint::StdioEndpoint(asio::any_io_executor executor, McpServer& server,
                              SessionManager& sessions, std::size_t max_message_bytes,
@@ -76,8 +77,11 @@ bool StdioEndpoint::send(const json::object& message) {
 }
 
 awaitable<void> StdioEndpoint::flush() {
-  while ((writing_ || !queue_.empty()) && !output_failed_) {
-    idle_signal_.expires_after(std::chrono::milliseconds(50));
+  // The writer cancels idle_signal_ after each write: woken per write, not polled; bounded, as
+  // a client that stopped reading stdout must not hold the shutdown.
+  const auto deadline = std::chrono::steady_clock::now() + kFlushLimit;
+  while ((writing_ || !queue_.empty()) && !output_failed_ && std::chrono::steady_clock::now() < deadline) {
+    idle_signal_.expires_at(deadline);
     co_await idle_signal_.async_wait(kTuple);
   }
 }

@@ -87,10 +87,15 @@ describe('D6: a shared Streamable HTTP backend restarted on the same port', () =
     servers.push(server);
     const r = await callsRecover(rc.client, 'remote__echo', RECOVERY_MS);
     assert.ok(r.ok, `calls still fail ${r.after} ms after the server is back: ${r.errors.join(' | ')}`);
-    // The server refused the first call for the stale session, so it did not run it: the
-    // proxy re-initialized and sent it again, and the client saw no error at all.
+    // The client saw no error at all. Either the server refused the first call for the stale
+    // session (so it did not run it) and the proxy re-initialized and sent it again, or the
+    // GET stream learned of the stale session first and the proxy re-initialized before the
+    // call was sent (a loaded machine's timing): both are recoveries without a replay risk.
     assert.deepEqual(r.errors, [], 'the first call after the restart failed');
-    assert.match(proxy.output(), /'tools\/call' sent again on the new session/);
+    assert.match(
+      proxy.output(),
+      /'tools\/call' sent again on the new session|no longer knows the session \(HTTP \d+ on the GET stream\); re-initializing/,
+    );
   });
 
   test('a call in flight when the server dies fails at once, naming the backend, and is not replayed', { timeout: 60_000 }, async () => {
