@@ -1,3 +1,9 @@
+// Backend: its lifecycle (start, connect, reconnect with backoff, health checks, stop) and the
+// request path through its client middleware to the wire and back (including the reverse path
+// of what the server sends). Near 500 lines because both share the connection state they
+// change (peer_, state_, the blip reconnect); the list cache, the session state it holds for
+// clients and the /health view are in backend_lists.cpp, backend_session_state.cpp and
+// backend_health.cpp.
 #include "proxy/backend.hpp"
 
 #include "mcp/log_level.hpp"
@@ -41,10 +47,6 @@ std::string_view to_string(BackendState s) noexcept {
   return "?";
 }
 
-namespace {
-const json::array kEmptyArray;
-}
-
 // The innermost service of a backend's pipeline: the wire. A context that is not the proxy's
 // own record (a middleware made one) counts as the proxy's own request.
 class Backend::Upstream final : public middleware::Service {
@@ -76,124 +78,6 @@ Backend::Backend(asio::any_io_executor executor, config::ServerConfig config, Re
                                                  std::make_shared<Upstream>(*this));
   if (config_.namespace_resources) uri_prefix_ = resource_namespace(config_.name);
 }
-
-int Backend::remove_subscriber(const std::string& uri) {
-  auto it = subscribers_.find(uri);
-  if (it == subscribers_.end()) return 0;
-  if (--it->second > 0) return it->second;
-  subscribers_.erase(it);
-  return 0;
-}
-
-int Backend::subscribers(const std::string& uri) const {
-  auto it = subscribers_.find(uri);
-  return it == subscribers_.end() ? 0 : it->second;
-}
-
-void Backend::release_subscription(const std::string& uri) {
-  if (remove_subscriber(uri) > 0) return;
-  spawn_request("resources/unsubscribe", json::object{{"uri", uri}});
-}
-
-void Backend::spawn_request(std::string method, json::object params) {
-  if (!up() || !peer_) return;
-  auto self = shared_from_this();
-  asio::co_spawn(
-      executor_,
-      [self, method, params = std::move(params)]() mutable -> awaitable<void> {
-        co_await self->request(method, std::move(params));
-      },
-      [name = name(), method](std::exception_ptr e) {
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          spdlog::debug("[{}] {} failed: {}", name, method, ex.what());
-        }
-      });
-}
-
-awaitable<void> Backend::restore_session_state() {
-  // Copies: the tables may change while a request is out.
-  std::vector<std::string> uris;
-  for (auto& [uri, count] : subscribers_)
-    if (count > 0) uris.push_back(uri);
-  for (auto& uri : uris) {
-    try {
-      // (GCC 12 rejects braced initializers with string literals inside a co_await
-      // expression: "array used as initializer". Built first.)
-      std::string_view method = "resources/subscribe";
-      json::object params;
-      params["uri"] = uri;
-      co_await request(method, std::move(params));
-    } catch (const McpError& e) {
-      spdlog::warn("[{}] could not restore the subscription to {}: {}", name(), uri, e.what());
-    }
-  }
-  if (!upstream_log_level_.empty() && has_capability("logging")) {
-    std::string level = upstream_log_level_;
-    try {
-      std::string_view method = "logging/setLevel";
-      json::object params;
-      params["level"] = level;
-      co_await request(method, std::move(params));
-    } catch (const McpError& e) {
-      spdlog::warn("[{}] could not restore the log level {}: {}", name(), level, e.what());
-    }
-  }
-}
-
-void Backend::remember_task(std::string task_id, std::string session_id) {
-  constexpr std::size_t kMaxTasks = 10'000;
-  auto [it, inserted] = task_owners_.insert_or_assign(task_id, std::move(session_id));
-  if (inserted) task_order_.push_back(std::move(task_id));
-  while (task_order_.size() > kMaxTasks) {
-    task_owners_.erase(task_order_.front());
-    task_order_.pop_front();
-  }
-}
-
-std::string Backend::task_owner(std::string_view task_id) const {
-  auto it = task_owners_.find(std::string(task_id));
-  return it == task_owners_.end() ? std::string() : it->second;
-}
-
-namespace {
-
-// The most verbose of the levels the sessions want ("" when none set one).
-std::string most_verbose(const std::unordered_map<std::string, std::string>& levels) {
-  std::string best;
-  for (auto& [session, level] : levels)
-    if (best.empty() || mcp::log_level_rank(level) < mcp::log_level_rank(best)) best = level;
-  return best;
-}
-
-}  // namespace
-
-std::string Backend::set_session_log_level(const std::string& session_id, std::string level) {
-  log_levels_[session_id] = std::move(level);
-  auto wanted = most_verbose(log_levels_);
-  if (wanted == upstream_log_level_) return {};
-  upstream_log_level_ = wanted;
-  return wanted;
-}
-
-void Backend::forget_session(const std::string& session_id) {
-  if (log_levels_.erase(session_id) == 0) return;
-  auto wanted = most_verbose(log_levels_);
-  if (wanted.empty() || wanted == upstream_log_level_ || !up() || !has_capability("logging")) return;
-  // Nobody wants the more verbose level any more: ask the server for less.
-  upstream_log_level_ = wanted;
-  spawn_request("logging/setLevel", json::object{{"level", wanted}});
-}
-
-
-void Backend::catalogue_changed(std::initializer_list<ListKind> kinds) {
-  ++generation_;
-  if (relay_) relay_->on_catalogue_changed(*this, kinds);
-}
-
-Backend::~Backend() = default;
 
 void Backend::set_state(BackendState state, std::string error) {
   state_ = state;
@@ -519,45 +403,6 @@ void Backend::notify(std::string_view method, json::object params) {
   chain_->entry().notify(middleware::Call{std::string(method), std::move(params)});
 }
 
-bool Backend::lists_loaded() const noexcept {
-  for (auto kind : kAllListKinds)
-    if (has_capability(list_capability(kind)) && !lists_[static_cast<int>(kind)]) return false;
-  return true;
-}
-
-const json::array& Backend::list(ListKind kind) const noexcept {
-  auto& l = lists_[static_cast<int>(kind)];
-  return l ? *l : kEmptyArray;
-}
-
-awaitable<void> Backend::load_lists() {
-  for (auto kind : kAllListKinds) {
-    auto& slot = lists_[static_cast<int>(kind)];
-    if (slot || !up() || !has_capability(list_capability(kind))) continue;
-    json::array items;
-    json::value cursor;
-    try {
-      for (int page = 0; page < 10'000; ++page) {
-        json::object params;
-        if (cursor.is_string()) params["cursor"] = cursor;
-        json::value result = co_await request(list_method(kind), std::move(params));
-        if (!result.is_object()) break;
-        auto& obj = result.get_object();
-        if (auto* arr = obj.if_contains(list_key(kind)); arr && arr->is_array()) {
-          for (auto& item : arr->get_array())
-            if (item.is_object()) items.push_back(std::move(item));
-        }
-        auto* next = obj.if_contains("nextCursor");
-        if (!next || !next->is_string() || next->get_string().empty()) break;
-        cursor = *next;
-      }
-    } catch (const McpError& e) {
-      spdlog::warn("[{}] {} failed: {}", name(), list_method(kind), e.what());
-    }
-    if (up()) slot = std::move(items);
-  }
-}
-
 void Backend::on_notification(mcp::Message message) {
   // Reverse path through this backend's middleware, innermost first; any of them may drop it
   // (the proxy middleware sees it next, in the Relay, once it is attributed).
@@ -599,33 +444,6 @@ awaitable<json::value> Backend::on_server_request(mcp::Message message) {
   };
   middleware::ReverseContext from{name(), nullptr};
   co_return co_await chain_->server_request(std::move(call), from, to_relay);
-}
-
-json::object Backend::health() const {
-  json::object h;
-  h["name"] = name();
-  h["state"] = state_ == BackendState::up && loading_lists_ ? "starting" : to_string(state_);
-  h["transport"] = config::to_string(config_.transport);
-  if (config_.transport == config::ServerTransport::stdio) {
-    h["command"] = support::redact(config_.command);  // never the env or args: secrets
-    if (transport_ && transport_->pid() > 0) h["pid"] = transport_->pid();
-  } else {
-    h["url"] = support::redact_url(config_.url);  // never the headers: they hold credentials
-    if (auto* http = dynamic_cast<transport::HttpTransport*>(transport_.get()); http && up())
-      h["detected"] = http->legacy() ? "sse" : "streamable-http";
-  }
-  h["reconnects"] = reconnects_;
-  if (reconnect_pending_)
-    h["nextAttempt"] = fmt::format("{:%FT%T}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(next_attempt_)));
-  h["since"] = fmt::format("{:%FT%T}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(state_since_)));
-  if (!protocol_version_.empty()) h["protocolVersion"] = protocol_version_;
-  if (!server_info_.empty()) h["serverInfo"] = server_info_;
-  for (auto kind : kAllListKinds) {
-    if (has_capability(list_capability(kind))) h[list_key(kind)] = list(kind).size();
-  }
-  h["inFlight"] = peer_ ? peer_->in_flight() : 0;
-  h["lastError"] = last_error_.empty() ? json::value(nullptr) : json::value(support::redact(last_error_));
-  return h;
 }
 
 namespace {

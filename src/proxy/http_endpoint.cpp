@@ -2,6 +2,7 @@
 
 #include "mcp/jsonrpc.hpp"
 #include "mcp/protocol.hpp"
+#include "proxy/health.hpp"
 #include "proxy/http_replies.hpp"
 #include "proxy/post_stream.hpp"
 #include "transport/disconnect_watch.hpp"
@@ -37,30 +38,6 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-
-
-
-// "localhost:8080" -> "localhost", "[::1]:80" -> "::1".
-std::string_view strip_port(std::string_view host) {
-  if (!host.empty() && host.front() == '[') {
-    auto close = host.find(']');
-    return close == std::string_view::npos ? host : host.substr(1, close - 1);
-  }
-  auto colon = host.find(':');
-  if (colon != std::string_view::npos && host.find(':', colon + 1) == std::string_view::npos)
-    return host.substr(0, colon);
-  return host;
-}
-
-bool is_loopback_name(std::string_view host) {
-  std::string h = ascii_lower(host);
-  if (h == "localhost" || h.ends_with(".localhost")) return true;
-  boost::system::error_code err;
-  auto address = asio::ip::make_address(h, err);
-  return !err && address.is_loopback();
-}
-
-
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 // Methods answered from memory need no disconnect watch.
@@ -88,44 +65,17 @@ std::string new_session_id() {
 }
 
 HttpEndpoint::HttpEndpoint(McpServer& server, SessionManager& sessions, const config::Config& config)
-    : server_(server), sessions_(sessions), config_(config), legacy_(server, sessions) {
-  boost::system::error_code err;
-  auto& host = config_.http.host;
-  auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, err);
-  loopback_only_ = !err && address.is_loopback();
-}
-
-bool HttpEndpoint::host_allowed(std::string_view host) const {
-  for (auto& allowed : config_.http.allowed_hosts)
-    if (ascii_lower(allowed) == ascii_lower(host) || ascii_lower(allowed) == ascii_lower(strip_port(host))) return true;
-  // Bound to loopback, only loopback names may reach us (DNS rebinding defence). When bound to
-  // another address, the operator decides with allowedHosts; without it any Host is served.
-  if (!loopback_only_) return config_.http.allowed_hosts.empty();
-  return !host.empty() && is_loopback_name(strip_port(host));
-}
-
-bool HttpEndpoint::origin_allowed(std::string_view origin) const {
-  for (auto& allowed : config_.http.allowed_origins)
-    if (allowed == "*" || ascii_lower(allowed) == ascii_lower(origin)) return true;
-  // Otherwise only pages served from this machine's loopback names.
-  auto scheme_end = origin.find("://");
-  if (scheme_end == std::string_view::npos) return false;
-  auto scheme = ascii_lower(origin.substr(0, scheme_end));
-  if (scheme != "http" && scheme != "https") return false;
-  auto rest = origin.substr(scheme_end + 3);
-  rest = rest.substr(0, rest.find('/'));
-  return is_loopback_name(strip_port(rest));
-}
+    : server_(server), sessions_(sessions), config_(config), policy_(config.http), legacy_(server, sessions) {}
 
 awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchange) {
   std::string_view host = request[http::field::host];
-  if (!host_allowed(host)) {
+  if (!policy_.host_allowed(host)) {
     spdlog::warn("refused a request for Host \"{}\" (not a loopback name; see httpServer.allowedHosts)", host);
     co_await exchange.respond(error_response(http::status::forbidden, ec::kInvalidRequest,
                                              "Forbidden: Host header is not allowed"));
     co_return;
   }
-  if (auto origin = request[http::field::origin]; !origin.empty() && !origin_allowed(origin)) {
+  if (auto origin = request[http::field::origin]; !origin.empty() && !policy_.origin_allowed(origin)) {
     spdlog::warn("refused a request from Origin \"{}\" (see httpServer.allowedOrigins)", origin);
     co_await exchange.respond(error_response(http::status::forbidden, ec::kInvalidRequest,
                                              "Forbidden: Origin is not allowed"));
@@ -303,13 +253,13 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
   json::value watched_id;
   if (!batch && may_take_long(messages.front().method())) watched_id = messages.front().id();
   PostStream stream(exchange, *session, sse_ok, [session, watched_id] {
-    if (!watched_id.is_null()) session->cancel(watched_id);
+    if (!watched_id.is_null()) session->cancel(watched_id, mcp::Cancellation::Reason::disconnected);
   });
   std::optional<DisconnectWatch> watch;
   if (!watched_id.is_null()) {
     watch.emplace(exchange, [session, watched_id, &stream] {
       stream.abandon();
-      session->cancel(watched_id);
+      session->cancel(watched_id, mcp::Cancellation::Reason::disconnected);
     });
   }
   // The request's processing and the stream's writer run side by side; this handler (and so
@@ -322,6 +272,11 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
     }
     if (watch) watch->stop();
     if (stream.abandoned()) co_return;  // nobody to answer
+    if (responses.empty()) {
+      // The client cancelled its request: no response at all (the stream just ends).
+      stream.finish_without_response();
+      co_return;
+    }
     if (batch) {
       json::array arr;
       for (auto& r : responses) arr.push_back(std::move(r));
@@ -414,40 +369,8 @@ awaitable<void> HttpEndpoint::handle_delete(HttpRequest& request, HttpExchange& 
 }
 
 HttpResponse HttpEndpoint::health() const {
-  json::array backends;
-  std::size_t active = 0, up = 0;
-  for (auto& b : *sessions_.shared()->backends()) {
-    backends.push_back(b->health());
-    if (b->state() == BackendState::disabled) continue;
-    ++active;
-    if (b->up()) ++up;
-  }
-  // Servers in per-client mode run one instance per session: report how many are up.
-  for (auto& server : config_.servers) {
-    if (server.session_mode != config::SessionMode::per_client || server.disabled) continue;
-    json::object h;
-    h["name"] = server.name;
-    h["state"] = "per-client";
-    h["transport"] = config::to_string(server.transport);
-    h["sessionMode"] = "per-client";
-    h["instances"] = sessions_.per_client_instances(server.name);
-    backends.push_back(std::move(h));
-  }
-  json::object body;
-  body["status"] = up == active ? "ok" : (up > 0 ? "degraded" : "down");
-  body["version"] = MCPROXY_VERSION;
-  body["uptimeSeconds"] =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
-  body["sessions"] = sessions_.size();
-  if (config_status_) {
-    json::object c{{"file", config_.source}, {"generation", config_status_->generation},
-                   {"loadedAt", config_status_->loaded_at}};
-    c["lastReloadError"] = config_status_->last_error.empty() ? json::value(nullptr)
-                                                              : json::value(config_status_->last_error);
-    body["config"] = std::move(c);
-  }
-  body["backends"] = std::move(backends);
-  auto res = json_response(up > 0 || active == 0 ? http::status::ok : http::status::service_unavailable, body);
+  auto report = health_report(sessions_, config_, config_status_, started_);
+  auto res = json_response(report.serving ? http::status::ok : http::status::service_unavailable, report.body);
   res.set(http::field::cache_control, "no-store");
   return res;
 }

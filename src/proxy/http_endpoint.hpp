@@ -12,11 +12,13 @@
 //   GET /health JSON state of every backend.
 //   GET /sse, POST /messages   the legacy HTTP+SSE transport (2024-11-05): LegacySseEndpoint.
 // Sessions have a random Mcp-Session-Id (404 once ended); MCP-Protocol-Version is checked;
-// Host and Origin are validated against DNS rebinding.
+// Host and Origin are validated against DNS rebinding (OriginPolicy); /health is HealthReport.
 
 #include "config/config.hpp"
+#include "proxy/health.hpp"
 #include "proxy/legacy_sse_endpoint.hpp"
 #include "proxy/mcp_server.hpp"
+#include "proxy/origin_policy.hpp"
 #include "proxy/session_manager.hpp"
 #include "transport/http_server.hpp"
 
@@ -25,13 +27,6 @@
 #include <string>
 
 namespace mcproxy::proxy {
-
-// What /health says about the configuration (hot reload).
-struct ConfigStatus {
-  std::uint64_t generation = 1;
-  std::string loaded_at;    // ISO time of the last successful load
-  std::string last_error;   // of the last failed reload, if the latest attempt failed
-};
 
 class HttpEndpoint {
  public:
@@ -54,13 +49,11 @@ class HttpEndpoint {
   boost::asio::awaitable<void> handle_delete(transport::HttpRequest& request,
                                              transport::HttpExchange& exchange);
   transport::HttpResponse health() const;
-  bool host_allowed(std::string_view host) const;
-  bool origin_allowed(std::string_view origin) const;
 
   McpServer& server_;
   SessionManager& sessions_;
   const config::Config& config_;
-  bool loopback_only_;
+  OriginPolicy policy_;
   bool stopping_ = false;
   const ConfigStatus* config_status_ = nullptr;
   LegacySseEndpoint legacy_;

@@ -4,7 +4,6 @@
 #include "proxy/aggregator.hpp"
 #include "proxy/backend.hpp"
 #include "proxy/config_watcher.hpp"
-#include "proxy/http_endpoint.hpp"
 #include "proxy/mcp_server.hpp"
 #include "proxy/relay.hpp"
 #include "proxy/session_manager.hpp"
@@ -14,8 +13,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -25,8 +22,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
-#include <csignal>
 #include <cstdlib>
 #include <cstring>
 
@@ -47,255 +42,253 @@ void log_exception(std::string_view what, std::exception_ptr e) {
   }
 }
 
-
-}  // namespace
-
-namespace {
-
 std::string now_iso() {
   return fmt::format("{:%FT%T}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
+bool shared_mode(const config::ServerConfig& server) {
+  return server.session_mode != config::SessionMode::per_client || server.disabled;
+}
+
 }  // namespace
 
-int run_proxy(config::Config config, middleware::Plan plan, Downstream downstream,
-              std::vector<std::pair<std::string, std::string>> credentials) {
-  asio::io_context io(1);
-  auto executor = io.get_executor();
+Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream,
+             std::vector<std::pair<std::string, std::string>> credentials)
+    : config_(std::move(config)),
+      plan_(std::move(plan)),
+      downstream_(downstream),
+      credentials_(std::move(credentials)),
+      bound_http_(config_.http),
+      relay_(std::make_unique<Relay>()) {
   ::signal(SIGPIPE, SIG_IGN);
-  mcp::set_max_json_depth(config.http.max_json_depth);
-
-  Relay relay;
-  std::vector<std::shared_ptr<Backend>> backends;  // shared mode only; per-client ones live in sessions
-  for (auto& server : config.servers) {
-    if (server.session_mode == config::SessionMode::per_client && !server.disabled) continue;
-    backends.push_back(
-        std::make_shared<Backend>(executor, server, &relay, shared_client_capabilities(),
-                                  plan.client_for(server.name)));
+  mcp::set_max_json_depth(config_.http.max_json_depth);
+  auto executor = io_.get_executor();
+  for (auto& server : config_.servers) {
+    if (!shared_mode(server)) continue;
+    backends_.push_back(std::make_shared<Backend>(executor, server, relay_.get(), shared_client_capabilities(),
+                                                  plan_.client_for(server.name)));
   }
-  auto shared = std::make_shared<Aggregator>(backends, config.naming, config.http.page_size);
-  SessionManager sessions(executor, config, plan, relay, shared);
-  McpServer server(sessions, plan.proxy);
-  relay.proxy_pipeline = [&server](DownstreamSession& s) { return server.pipeline_for(s); };
-  ConfigStatus config_status;
-  config_status.loaded_at = now_iso();
-  // host/port/path are bound once; a reload that changes them says so.
-  const auto bound_http = config.http;
+  shared_ = std::make_shared<Aggregator>(backends_, config_.naming, config_.http.page_size);
+  sessions_ = std::make_unique<SessionManager>(executor, config_, plan_, *relay_, shared_);
+  server_ = std::make_unique<McpServer>(*sessions_, plan_.proxy);
+  relay_->proxy_pipeline = [server = server_.get()](DownstreamSession& s) { return server->pipeline_for(s); };
+  config_status_.loaded_at = now_iso();
 
-  std::shared_ptr<transport::HttpServer> http;
-  std::unique_ptr<HttpEndpoint> endpoint;
-  std::unique_ptr<StdioEndpoint> stdio;
-  if (downstream == Downstream::http) {
-    endpoint = std::make_unique<HttpEndpoint>(server, sessions, config);
-    endpoint->set_config_status(&config_status);
+  if (downstream_ == Downstream::http) {
+    endpoint_ = std::make_unique<HttpEndpoint>(*server_, *sessions_, config_);
+    endpoint_->set_config_status(&config_status_);
     transport::HttpServerOptions options;
-    options.host = config.http.host;
-    options.port = config.http.port;
-    options.max_body_bytes = config.http.max_body_bytes;
-    options.max_connections = config.http.max_connections;
-    options.header_timeout = config.http.header_timeout;
-    options.idle_timeout = config.http.idle_timeout;
-    options.write_timeout = config.http.write_stall_timeout;
+    options.host = config_.http.host;
+    options.port = config_.http.port;
+    options.max_body_bytes = config_.http.max_body_bytes;
+    options.max_connections = config_.http.max_connections;
+    options.header_timeout = config_.http.header_timeout;
+    options.idle_timeout = config_.http.idle_timeout;
+    options.write_timeout = config_.http.write_stall_timeout;
     if (const char* sndbuf = std::getenv("MCPROXY_TEST_SNDBUF")) options.send_buffer_bytes = std::atoi(sndbuf);
-    http = std::make_shared<transport::HttpServer>(
-        executor, options, [&endpoint](transport::HttpRequest& req, transport::HttpExchange& ex) {
+    http_ = std::make_shared<transport::HttpServer>(
+        executor, options, [endpoint = endpoint_.get()](transport::HttpRequest& req, transport::HttpExchange& ex) {
           return endpoint->handle(req, ex);
         });
     // Bind before starting anything, so a busy port fails fast and leaves no child behind.
-    http->listen();
+    http_->listen();
   }
+  watcher_ = std::make_shared<ConfigWatcher>(executor, config_.source, [this] { spawn_reload("the file changed"); });
+}
 
-  int exit_code = 0;
-  bool stopping = false;
-  asio::signal_set signals(io, SIGINT, SIGTERM);
+Proxy::~Proxy() = default;
 
-  // Hot reload: validate the new file first (a bad edit changes nothing); then start added
-  // servers, stop removed ones, restart changed ones (their settings or their client
-  // middleware), keep unchanged ones with their sessions and calls in flight, rebuild the proxy
-  // middleware, and tell every client that the lists changed.
-  bool reloading = false;
-  auto reload = [&](std::string why) -> awaitable<void> {
-    if (reloading || stopping) co_return;
-    reloading = true;
-    struct Done {
-      bool& flag;
-      ~Done() { flag = false; }
-    } done{reloading};
-    spdlog::info("reloading {} ({})", config.source, why);
-    config::Config next;
-    middleware::Plan next_plan;
-    std::string failure;
-    try {
-      next = config::load_config_file(config.source, credentials);
-      next_plan = middleware::compile_plan(next);
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-    if (!failure.empty()) {
-      spdlog::error("the new configuration is invalid; still running the previous one:\n{}", failure);
-      config_status.last_error = failure;
-      co_return;
-    }
-    support::set_secrets(next.secrets);
-    for (auto& w : next.warnings) spdlog::warn("{}: {}", next.source, w);
-    if (next.http.host != bound_http.host || next.http.port != bound_http.port ||
-        next.http.path != bound_http.path)
-      spdlog::warn("httpServer host, port and path changes take effect after a restart");
-    next.http.host = bound_http.host;
-    next.http.port = bound_http.port;
-    next.http.path = bound_http.path;
+int Proxy::run() {
+  wait_for_signals();
+  wait_for_hangup();
+  asio::co_spawn(io_, start(), [this](std::exception_ptr e) {
+    if (!e) return;
+    log_exception("start-up", e);
+    exit_code_ = 1;
+    begin_shutdown("start-up failed");
+  });
+  io_.run();
+  return exit_code_;
+}
 
-    std::vector<std::shared_ptr<Backend>> kept, started, stopped;
-    std::vector<std::shared_ptr<Backend>> next_backends;
-    for (auto& s : next.servers) {
-      if (s.session_mode == config::SessionMode::per_client && !s.disabled) continue;
-      std::shared_ptr<Backend> existing;
-      for (auto& b : backends)
-        if (b->name() == s.name) existing = b;
-      bool same = existing && existing->config() == s &&
-                  config.middleware.client_for(s.name) == next.middleware.client_for(s.name);
-      if (same) {
-        kept.push_back(existing);
-        next_backends.push_back(existing);
-      } else {
-        if (existing) stopped.push_back(existing);
-        auto b = std::make_shared<Backend>(executor, s, &relay, shared_client_capabilities(),
-                                           next_plan.client_for(s.name));
-        started.push_back(b);
-        next_backends.push_back(b);
-      }
-    }
-    for (auto& b : backends)
-      if (std::find(next_backends.begin(), next_backends.end(), b) == next_backends.end() &&
-          std::find(stopped.begin(), stopped.end(), b) == stopped.end())
-        stopped.push_back(b);
-
-    // The new objects take the place of the old ones (components hold references to them).
-    config = std::move(next);
-    plan = std::move(next_plan);
-    mcp::set_max_json_depth(config.http.max_json_depth);
-    co_await stop_all(stopped, "its configuration changed (reload): the server is restarted");
-    co_await start_all(started);
-    backends = std::move(next_backends);
-    shared->set_backends(backends, config.naming, config.http.page_size);
-    server.set_proxy_middleware(plan.proxy);
-    co_await shared->refresh();
-    ++config_status.generation;
-    config_status.loaded_at = now_iso();
-    config_status.last_error.clear();
-    relay.broadcast_list_changed();
-    spdlog::info("configuration {} loaded: {} servers kept, {} started, {} stopped (a restarted "
-                 "server counts in both)",
-                 config_status.generation, kept.size(), started.size(), stopped.size());
-  };
-  auto spawn_reload = [&](std::string why) {
-    asio::co_spawn(io, reload(std::move(why)), [](std::exception_ptr e) { log_exception("reload", e); });
-  };
-  asio::signal_set hangup(io, SIGHUP);
-  std::function<void()> wait_hangup = [&] {
-    hangup.async_wait([&](boost::system::error_code ec, int) {
-      if (ec || stopping) return;
-      spawn_reload("SIGHUP");
-      wait_hangup();
-    });
-  };
-  wait_hangup();
-  auto watcher = std::make_shared<ConfigWatcher>(executor, config.source, [&] { spawn_reload("the file changed"); });
-
-  auto shutdown = [&]() -> awaitable<void> {
-    watcher->stop();
-    hangup.cancel();
-    if (http) http->stop();  // no new connections
-    // Requests in flight may finish, within a bound; then the sessions end (cancelling the rest).
-    auto deadline = std::chrono::steady_clock::now() + config.http.shutdown_grace;
-    if (auto n = sessions.requests_in_flight(); n > 0)
-      spdlog::info("waiting up to {} s for {} requests in flight", config.http.shutdown_grace.count(), n);
-    asio::steady_timer wait(io);
-    while (sessions.requests_in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
-      wait.expires_after(std::chrono::milliseconds(50));
-      co_await wait.async_wait(kTuple);
-    }
-    if (endpoint) endpoint->stop();
-    co_await sessions.end_all();
-    spdlog::info("stopping {} backends", backends.size());
-    co_await stop_all(backends);
-    if (stdio) co_await stdio->flush();
-    spdlog::info("MCProxy stopped");
-    io.stop();
-  };
-  auto begin_shutdown = [&](std::string_view why) {
-    if (stopping) return;
-    stopping = true;
-    spdlog::info("{}: shutting down", why);
-    asio::co_spawn(io, shutdown(), [](std::exception_ptr e) { log_exception("shutdown", e); });
-  };
-
-  signals.async_wait([&](boost::system::error_code ec, int signo) {
+void Proxy::wait_for_signals() {
+  signals_.async_wait([this](boost::system::error_code ec, int signo) {
     if (ec) return;
     begin_shutdown(fmt::format("received {} (send it again to exit at once)", strsignal(signo)));
-    signals.async_wait([&](boost::system::error_code ec2, int) {
+    signals_.async_wait([this](boost::system::error_code ec2, int) {
       if (ec2) return;
       spdlog::warn("second signal: exiting now");
-      exit_code = 130;
-      io.stop();
+      exit_code_ = 130;
+      io_.stop();
     });
   });
+}
 
-  asio::co_spawn(
-      io,
-      [&]() -> awaitable<void> {
-        spdlog::info("starting {} backends", backends.size());
-        // Progress while they start: one line as each one is ready (or not).
-        std::size_t finished = 0, total = backends.size();
-        // Named first: a lambda (or std::function) built inside a co_await expression is
-        // destroyed twice by GCC 12.
-        std::function<void(Backend&)> progress = [&finished, total](Backend& b) {
-          ++finished;
-          spdlog::info("[{}/{}] {} is {}", finished, total, b.name(), to_string(b.state()));
-        };
-        co_await start_all(backends, progress);
-        if (stopping) co_return;
-        std::size_t up = 0;
-        for (auto& b : backends) up += b->up();
-        co_await shared->refresh();
-        if (up < backends.size())
-          spdlog::warn("{} of {} backends are up; the others are left out", up, backends.size());
-        watcher->start();
-        if (downstream == Downstream::stdio) {
-          stdio = std::make_unique<StdioEndpoint>(executor, server, sessions,
-                                                  config.http.max_body_bytes,
-                                                  [&] { begin_shutdown("end of input"); });
-          stdio->start();
-          spdlog::info("MCProxy serving MCP on stdin/stdout");
-          co_return;
-        }
-        auto host = config.http.host.find(':') != std::string::npos ? "[" + config.http.host + "]"
-                                                                     : config.http.host;
-        std::string url = fmt::format("http://{}:{}{}", host, http->local_endpoint().port(),
-                                      config.http.path);
-        http->start_accepting();
-        // Sessions that clients abandoned (no DELETE) end after the idle timeout, and with them
-        // their per-client backends.
-        asio::co_spawn(io, [&]() -> awaitable<void> {
-          asio::steady_timer sweep(io);
-          while (!stopping) {
-            sweep.expires_after(std::min<std::chrono::seconds>(config.http.session_idle_timeout, std::chrono::seconds(60)));
-            co_await sweep.async_wait(kTuple);
-            if (!stopping) sessions.expire_idle();
-          }
-        }, [](std::exception_ptr e) { log_exception("session sweep", e); });
-        spdlog::info("MCProxy listening on {} (health: {}:{}/health)", url,
-                     fmt::format("http://{}", host), http->local_endpoint().port());
-      },
-      [&](std::exception_ptr e) {
-        if (!e) return;
-        log_exception("start-up", e);
-        exit_code = 1;
-        begin_shutdown("start-up failed");
-      });
+void Proxy::wait_for_hangup() {
+  hangup_.async_wait([this](boost::system::error_code ec, int) {
+    if (ec || stopping_) return;
+    spawn_reload("SIGHUP");
+    wait_for_hangup();
+  });
+}
 
-  io.run();
-  return exit_code;
+awaitable<void> Proxy::start() {
+  spdlog::info("starting {} backends", backends_.size());
+  // Progress while they start: one line as each one is ready (or not).
+  std::size_t finished = 0, total = backends_.size();
+  // Named first: a lambda (or std::function) built inside a co_await expression is destroyed
+  // twice by GCC 12.
+  std::function<void(Backend&)> progress = [&finished, total](Backend& b) {
+    ++finished;
+    spdlog::info("[{}/{}] {} is {}", finished, total, b.name(), to_string(b.state()));
+  };
+  co_await start_all(backends_, progress);
+  if (stopping_) co_return;
+  std::size_t up = 0;
+  for (auto& b : backends_) up += b->up();
+  co_await shared_->refresh();
+  if (up < backends_.size()) spdlog::warn("{} of {} backends are up; the others are left out", up, backends_.size());
+  watcher_->start();
+  if (downstream_ == Downstream::stdio) {
+    stdio_ = std::make_unique<StdioEndpoint>(io_.get_executor(), *server_, *sessions_, config_.http.max_body_bytes,
+                                             [this] { begin_shutdown("end of input"); });
+    stdio_->start();
+    spdlog::info("MCProxy serving MCP on stdin/stdout");
+    co_return;
+  }
+  auto host = config_.http.host.find(':') != std::string::npos ? "[" + config_.http.host + "]" : config_.http.host;
+  std::string url = fmt::format("http://{}:{}{}", host, http_->local_endpoint().port(), config_.http.path);
+  http_->start_accepting();
+  asio::co_spawn(io_, sweep_idle_sessions(), [](std::exception_ptr e) { log_exception("session sweep", e); });
+  spdlog::info("MCProxy listening on {} (health: {}:{}/health)", url, fmt::format("http://{}", host),
+               http_->local_endpoint().port());
+}
+
+// Sessions that clients abandoned (no DELETE) end after the idle timeout, and with them their
+// per-client backends.
+awaitable<void> Proxy::sweep_idle_sessions() {
+  asio::steady_timer sweep(io_);
+  while (!stopping_) {
+    sweep.expires_after(std::min<std::chrono::seconds>(config_.http.session_idle_timeout, std::chrono::seconds(60)));
+    co_await sweep.async_wait(kTuple);
+    if (!stopping_) sessions_->expire_idle();
+  }
+}
+
+void Proxy::spawn_reload(std::string why) {
+  asio::co_spawn(io_, reload(std::move(why)), [](std::exception_ptr e) { log_exception("reload", e); });
+}
+
+awaitable<void> Proxy::reload(std::string why) {
+  if (reloading_ || stopping_) co_return;
+  reloading_ = true;
+  struct Done {
+    bool& flag;
+    ~Done() { flag = false; }
+  } done{reloading_};
+  spdlog::info("reloading {} ({})", config_.source, why);
+  config::Config next;
+  middleware::Plan next_plan;
+  std::string failure;
+  try {
+    next = config::load_config_file(config_.source, credentials_);
+    next_plan = middleware::compile_plan(next);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) {
+    spdlog::error("the new configuration is invalid; still running the previous one:\n{}", failure);
+    config_status_.last_error = failure;
+    co_return;
+  }
+  support::set_secrets(next.secrets);
+  for (auto& w : next.warnings) spdlog::warn("{}: {}", next.source, w);
+  if (next.http.host != bound_http_.host || next.http.port != bound_http_.port || next.http.path != bound_http_.path)
+    spdlog::warn("httpServer host, port and path changes take effect after a restart");
+  next.http.host = bound_http_.host;
+  next.http.port = bound_http_.port;
+  next.http.path = bound_http_.path;
+
+  std::vector<std::shared_ptr<Backend>> kept, started, stopped;
+  std::vector<std::shared_ptr<Backend>> next_backends;
+  for (auto& s : next.servers) {
+    if (!shared_mode(s)) continue;
+    std::shared_ptr<Backend> existing;
+    for (auto& b : backends_)
+      if (b->name() == s.name) existing = b;
+    bool same = existing && existing->config() == s &&
+                config_.middleware.client_for(s.name) == next.middleware.client_for(s.name);
+    if (same) {
+      kept.push_back(existing);
+      next_backends.push_back(existing);
+    } else {
+      if (existing) stopped.push_back(existing);
+      auto b = std::make_shared<Backend>(io_.get_executor(), s, relay_.get(), shared_client_capabilities(),
+                                         next_plan.client_for(s.name));
+      started.push_back(b);
+      next_backends.push_back(b);
+    }
+  }
+  for (auto& b : backends_)
+    if (std::find(next_backends.begin(), next_backends.end(), b) == next_backends.end() &&
+        std::find(stopped.begin(), stopped.end(), b) == stopped.end())
+      stopped.push_back(b);
+
+  // The new objects take the place of the old ones (components hold references to them).
+  config_ = std::move(next);
+  plan_ = std::move(next_plan);
+  mcp::set_max_json_depth(config_.http.max_json_depth);
+  co_await stop_all(stopped, "its configuration changed (reload): the server is restarted");
+  co_await start_all(started);
+  backends_ = std::move(next_backends);
+  shared_->set_backends(backends_, config_.naming, config_.http.page_size);
+  server_->set_proxy_middleware(plan_.proxy);
+  co_await shared_->refresh();
+  ++config_status_.generation;
+  config_status_.loaded_at = now_iso();
+  config_status_.last_error.clear();
+  relay_->broadcast_list_changed();
+  spdlog::info("configuration {} loaded: {} servers kept, {} started, {} stopped (a restarted "
+               "server counts in both)",
+               config_status_.generation, kept.size(), started.size(), stopped.size());
+}
+
+void Proxy::begin_shutdown(std::string_view why) {
+  if (stopping_) return;
+  stopping_ = true;
+  spdlog::info("{}: shutting down", why);
+  asio::co_spawn(io_, shutdown(), [](std::exception_ptr e) { log_exception("shutdown", e); });
+}
+
+awaitable<void> Proxy::shutdown() {
+  watcher_->stop();
+  hangup_.cancel();
+  if (http_) http_->stop();  // no new connections
+  // Gracefully: requests in flight may finish within the grace period (woken by the last one,
+  // not polled). Then hard: the rest are cancelled and answered "MCProxy is stopping" (a short
+  // bound for those answers to go out), and the sessions end.
+  auto deadline = std::chrono::steady_clock::now() + config_.http.shutdown_grace;
+  if (auto n = server_->requests_in_flight(); n > 0)
+    spdlog::info("waiting up to {} s for {} requests in flight", config_.http.shutdown_grace.count(), n);
+  bool drained = co_await server_->drain(deadline);
+  if (!drained) {
+    spdlog::warn("{} requests still running after the grace period: cancelling them", server_->requests_in_flight());
+    sessions_->cancel_all(mcp::Cancellation::Reason::shutdown);
+    co_await server_->drain(std::chrono::steady_clock::now() + std::chrono::seconds(2));
+  }
+  if (endpoint_) endpoint_->stop();
+  co_await sessions_->end_all();
+  spdlog::info("stopping {} backends", backends_.size());
+  co_await stop_all(backends_);
+  if (stdio_) co_await stdio_->flush();
+  spdlog::info("MCProxy stopped");
+  io_.stop();
+}
+
+int run_proxy(config::Config config, middleware::Plan plan, Downstream downstream,
+              std::vector<std::pair<std::string, std::string>> credentials) {
+  Proxy proxy(std::move(config), std::move(plan), downstream, std::move(credentials));
+  return proxy.run();
 }
 
 }  // namespace mcproxy::proxy
