@@ -7,6 +7,7 @@
 // options:
 //   --calls N (10000)  --concurrency C (1)  --warmup W (500)  --label TEXT
 //   --method tools/call|tools/list (tools/call)  --tool NAME (echo)  --message-bytes B (16)
+//   --arguments JSON: the tool's arguments (default {"message": B bytes of "x"})
 //   --sessions S (1): HTTP sessions sharing the C workers   --idle-sessions K (0): extra idle ones
 
 #include <boost/asio/as_tuple.hpp>
@@ -52,6 +53,7 @@ namespace {
 
 struct Options {
   std::string url, stdio_command, label, method = "tools/call", tool = "echo";
+  std::string arguments;  // the tool's arguments as JSON text; default {"message": "x..."}
   std::size_t calls = 10'000, concurrency = 1, warmup = 500, message_bytes = 16, sessions = 1,
               idle_sessions = 0;
 };
@@ -67,6 +69,9 @@ struct Stats {
 std::string request_body(const Options& o, std::uint64_t id) {
   if (o.method == "tools/list")
     return fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"tools/list","params":{{}}}})", id);
+  if (!o.arguments.empty())
+    return fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{"name":"{}","arguments":{}}}}})",
+                       id, o.tool, o.arguments);
   return fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{"name":"{}","arguments":{{"message":"{}"}}}}}})",
                      id, o.tool, std::string(o.message_bytes, 'x'));
 }
@@ -256,6 +261,7 @@ int main(int argc, char** argv) {
     else if (k == "--label") o.label = v;
     else if (k == "--method") o.method = v;
     else if (k == "--tool") o.tool = v;
+    else if (k == "--arguments") o.arguments = v;
     else if (k == "--calls") o.calls = std::stoul(v);
     else if (k == "--concurrency") o.concurrency = std::stoul(v);
     else if (k == "--warmup") o.warmup = std::stoul(v);
