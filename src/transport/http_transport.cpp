@@ -2,17 +2,14 @@
 
 #include "mcp/jsonrpc.hpp"
 #include "support/redaction.hpp"
+#include "transport/http_transport_exchange.hpp"
 #include "transport/sse_parser.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
@@ -21,10 +18,7 @@
 
 #include <fmt/format.h>
 
-#include <openssl/ssl.h>
-
 #include <optional>
-#include <variant>
 
 namespace mcproxy::transport {
 
@@ -33,81 +27,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace json = boost::json;
 using asio::awaitable;
-using asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-
-struct HttpTransport::Connection {
-  template <class... Args>
-  explicit Connection(Args&&... args) : stream(std::forward<Args>(args)...) {}
-
-  std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>> stream;
-  beast::flat_buffer buffer;
-  std::chrono::steady_clock::time_point idle_since;
-  bool reused = false;
-
-  beast::tcp_stream& tcp() {
-    if (auto* s = std::get_if<beast::tcp_stream>(&stream)) return *s;
-    return beast::get_lowest_layer(std::get<1>(stream));
-  }
-  void close() {
-    boost::system::error_code ec;
-    tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
-    tcp().socket().close(ec);
-  }
-  template <class Message>
-  awaitable<boost::system::error_code> write(Message& message) {
-    co_return co_await std::visit(
-        [&](auto& s) -> awaitable<boost::system::error_code> {
-          auto [ec, n] = co_await http::async_write(s, message, kTuple);
-          co_return ec;
-        },
-        stream);
-  }
-  template <class Parser>
-  awaitable<boost::system::error_code> read_header(Parser& parser) {
-    co_return co_await std::visit(
-        [&](auto& s) -> awaitable<boost::system::error_code> {
-          auto [ec, n] = co_await http::async_read_header(s, buffer, parser, kTuple);
-          co_return ec;
-        },
-        stream);
-  }
-  template <class Parser>
-  awaitable<boost::system::error_code> read_some(Parser& parser) {
-    co_return co_await std::visit(
-        [&](auto& s) -> awaitable<boost::system::error_code> {
-          auto [ec, n] = co_await http::async_read_some(s, buffer, parser, kTuple);
-          co_return ec;
-        },
-        stream);
-  }
-};
-
-// One request and its response being read.
-struct HttpTransport::Exchange {
-  explicit Exchange(std::size_t max_message_bytes) : sse(max_message_bytes) {}
-  std::unique_ptr<Connection> connection;
-  // Re-made for each attempt (a parser that saw an error is not reused).
-  std::optional<http::response_parser<http::buffer_body>> parser{std::in_place};
-  std::string body;  // JSON (or error) bodies
-  SseParser sse;
-  bool event_stream = false;
-  bool resumable = false;   // the server gave event ids or a retry delay
-  bool standalone = false;  // the GET stream: its event ids are what Last-Event-ID resumes
-};
 
 namespace {
 
-// Lists a long-lived connection (a stream) so shutdown can close it; unlists it when done.
-template <class Connection>
-struct BusyMark {
-  BusyMark(std::vector<Connection*>& list, Connection* c) : list(list), c(c) { list.push_back(c); }
-  ~BusyMark() { std::erase(list, c); }
-  std::vector<Connection*>& list;
-  Connection* c;
-};
-
-std::string_view content_type(const http::response_header<>& h) { return h[http::field::content_type]; }
 
 struct Envelope {
   json::value id;           // set for a request
@@ -157,39 +80,17 @@ bool mentions_session(std::string_view body) {
 HttpTransport::HttpTransport(asio::any_io_executor executor, HttpTransportOptions options)
     : executor_(executor), options_(std::move(options)) {}
 
-HttpTransport::~HttpTransport() {
-  for (auto& c : idle_) c->close();
-}
+HttpTransport::~HttpTransport() = default;
 
 awaitable<void> HttpTransport::start() {
-  auto parsed = boost::urls::parse_uri(options_.url);
-  if (!parsed) throw std::runtime_error(fmt::format("\"{}\" is not a valid URL", support::redact_url(options_.url)));
-  url_.tls = parsed->scheme() == "https";
-  url_.host = parsed->host();
-  url_.port = parsed->has_port() ? std::string(parsed->port()) : (url_.tls ? "443" : "80");
-  // Host names the port unless it is the scheme's default (RFC 9110 §7.2).
-  host_header_ = url_.host;
-  if (url_.port != (url_.tls ? "443" : "80")) host_header_ += ":" + url_.port;
-  url_.target = std::string(parsed->encoded_path().empty() ? "/" : std::string_view(parsed->encoded_path()));
-  if (parsed->has_query()) url_.target += "?" + std::string(parsed->encoded_query());
-  if (url_.tls) {
-    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-    if (options_.insecure) {
-      spdlog::warn("[{}] TLS certificate and host name checks are OFF (tls.insecure): anyone on the "
-                   "path can impersonate {}",
-                   options_.name, url_.host);
-      tls_->set_verify_mode(asio::ssl::verify_none);
-    } else {
-      tls_->set_default_verify_paths();
-      if (!options_.ca_file.empty()) {
-        boost::system::error_code ec;
-        tls_->load_verify_file(options_.ca_file, ec);
-        if (ec)
-          throw std::runtime_error(fmt::format("cannot read tls.caFile \"{}\": {}", options_.ca_file, ec.message()));
-      }
-      tls_->set_verify_mode(asio::ssl::verify_peer);
-    }
-  }
+  url_ = HttpUrl::parse(options_.url);
+  HttpClientOptions client;
+  client.name = options_.name;
+  client.ca_file = options_.ca_file;
+  client.insecure = options_.insecure;
+  client.connect_timeout = options_.connect_timeout;
+  client.max_idle_connections = options_.max_idle_connections;
+  client_ = std::make_unique<HttpClient>(executor_, url_, std::move(client));
   if (options_.mode == HttpTransportOptions::Mode::sse) co_await open_legacy();
 }
 
@@ -206,78 +107,6 @@ void HttpTransport::negotiated(std::string_view protocol_version) {
       spdlog::warn("[{}] GET stream ended: {}", name, ex.what());
     }
   });
-}
-
-awaitable<std::unique_ptr<HttpTransport::Connection>> HttpTransport::connect() {
-  // IP literals and localhost need no resolver. (Asio's resolver runs on an internal thread
-  // that Boost.Process stops and restarts around each fork; a lookup pending while a stdio
-  // backend is spawned can be lost, so it is avoided where it is not needed.)
-  std::vector<tcp::endpoint> endpoints;
-  unsigned short port = static_cast<unsigned short>(std::stoi(url_.port));
-  boost::system::error_code aec;
-  std::string literal = url_.host;
-  if (literal.size() > 2 && literal.front() == '[') literal = literal.substr(1, literal.size() - 2);
-  auto address = asio::ip::make_address(literal, aec);
-  if (!aec) {
-    endpoints.emplace_back(address, port);
-  } else if (url_.host == "localhost") {
-    endpoints.emplace_back(asio::ip::make_address("127.0.0.1"), port);
-    endpoints.emplace_back(asio::ip::make_address("::1"), port);
-  } else {
-    tcp::resolver resolver(executor_);
-    auto [rec, results] = co_await resolver.async_resolve(url_.host, url_.port, kTuple);
-    if (rec) throw std::runtime_error(fmt::format("cannot resolve {}: {}", url_.host, rec.message()));
-    for (auto& r : results) endpoints.push_back(r.endpoint());
-  }
-  beast::tcp_stream tcp_stream(executor_);
-  tcp_stream.expires_after(options_.connect_timeout);
-  auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, kTuple);
-  if (cec) {
-    throw std::runtime_error(fmt::format("cannot connect to {}:{}: {}", url_.host, url_.port,
-                                         cec == beast::error::timeout ? "timed out (connectTimeoutMs)" : cec.message()));
-  }
-  tcp_stream.socket().set_option(tcp::no_delay(true));
-  if (!url_.tls) {
-    tcp_stream.expires_never();
-    co_return std::make_unique<Connection>(std::in_place_index<0>, std::move(tcp_stream));
-  }
-  auto connection = std::make_unique<Connection>(std::in_place_index<1>, std::move(tcp_stream), *tls_);
-  auto& tls = std::get<1>(connection->stream);
-  // SNI, and the name the certificate must carry.
-  SSL_set_tlsext_host_name(tls.native_handle(), url_.host.c_str());
-  if (!options_.insecure) tls.set_verify_callback(asio::ssl::host_name_verification(url_.host));
-  auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, kTuple);
-  if (hec) {
-    throw std::runtime_error(fmt::format("TLS handshake with {} failed: {}{}", url_.host, hec.message(),
-                                         options_.insecure ? "" : " (check tls.caFile, or set tls.insecure for a test server)"));
-  }
-  beast::get_lowest_layer(tls).expires_never();
-  co_return connection;
-}
-
-awaitable<std::unique_ptr<HttpTransport::Connection>> HttpTransport::acquire() {
-  // Servers close idle keep-alive connections (Node.js after 5 s): older ones are not tried.
-  auto fresh_enough = std::chrono::steady_clock::now() - std::chrono::seconds(4);
-  while (!idle_.empty()) {
-    auto c = std::move(idle_.back());
-    idle_.pop_back();
-    if (c->tcp().socket().is_open() && c->idle_since > fresh_enough) {
-      c->reused = true;
-      co_return c;
-    }
-    c->close();
-  }
-  co_return co_await connect();
-}
-
-void HttpTransport::release(std::unique_ptr<Connection> connection) {
-  if (stopping_ || idle_.size() >= options_.max_idle_connections) {
-    connection->close();
-    return;
-  }
-  connection->idle_since = std::chrono::steady_clock::now();
-  connection->buffer.clear();
-  idle_.push_back(std::move(connection));
 }
 
 void HttpTransport::send(std::string message) {
@@ -374,29 +203,7 @@ awaitable<bool> HttpTransport::read_body(Exchange& x, bool deliver_json) {
 
 awaitable<std::string> HttpTransport::exchange(http::request<http::string_body>& req, Exchange& x,
                                                 std::chrono::milliseconds timeout) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    std::string failure;
-    try {
-      if (attempt == 0) x.connection = co_await acquire();
-      else x.connection = co_await connect();
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-    if (!failure.empty()) co_return failure;
-    bool reused = x.connection->reused;
-    x.connection->tcp().expires_after(timeout);
-    x.parser.emplace();
-    x.parser->body_limit(boost::none);
-    auto ec = co_await x.connection->write(req);
-    if (!ec) ec = co_await x.connection->read_header(*x.parser);
-    if (!ec) co_return std::string();
-    x.connection->close();
-    // A reused keep-alive connection that the server had closed meanwhile never delivered the
-    // request: one more try on a new connection. Anything else is the answer.
-    if (!reused || x.parser->got_some())
-      co_return ec == beast::error::timeout ? std::string("no response in time") : ec.message();
-  }
-  co_return std::string("the connection closed before any response");
+  co_return co_await client_->exchange(req, x.connection, x.parser, timeout);
 }
 
 awaitable<void> HttpTransport::post(std::string message) {
@@ -406,7 +213,7 @@ awaitable<void> HttpTransport::post(std::string message) {
   bool is_initialize = envelope.method == "initialize";
 
   http::request<http::string_body> req(http::verb::post, url_.target, 11);
-  req.set(http::field::host, host_header_);
+  req.set(http::field::host, url_.host_header);
   req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
   req.set(http::field::content_type, "application/json");
   req.set(http::field::accept, "application/json, text/event-stream");
@@ -447,7 +254,7 @@ awaitable<void> HttpTransport::post(std::string message) {
   bool ok = co_await read_body(x, status == 200);
   bool keep = ok && head.keep_alive() && x.parser->is_done();
   if (status == 200 || status == 202) {
-    if (keep) release(std::move(x.connection));
+    if (keep) client_->release(std::move(x.connection));
     else x.connection->close();
     if (!ok && !id.is_null()) {
       fail_request(id, mcp::error_code::kBackendUnavailable, request_error("the response stream broke off"));
@@ -462,7 +269,7 @@ awaitable<void> HttpTransport::post(std::string message) {
     }
     co_return;
   }
-  if (keep) release(std::move(x.connection));
+  if (keep) client_->release(std::move(x.connection));
   else x.connection->close();
   // A server that no longer knows our session (it restarted, or expired it) refuses with 404
   // as the spec says, or 400 naming the session (the reference servers): the request was not
@@ -499,7 +306,7 @@ awaitable<void> HttpTransport::get_stream_loop() {
     Exchange x(options_.max_message_bytes);
     std::string failure;
     try {
-      x.connection = co_await connect();
+      x.connection = co_await client_->connect();
     } catch (const std::exception& e) {
       failure = e.what();
     }
@@ -510,9 +317,9 @@ awaitable<void> HttpTransport::get_stream_loop() {
       delay = std::min(delay * 2, std::chrono::milliseconds(30'000));
       continue;
     }
-    BusyMark busy{busy_, x.connection.get()};
+    HttpClient::Busy busy{*client_, x.connection.get()};
     http::request<http::empty_body> req(http::verb::get, url_.target, 11);
-    req.set(http::field::host, host_header_);
+    req.set(http::field::host, url_.host_header);
     req.set(http::field::accept, "text/event-stream");
     req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
     if (!session_id_.empty()) req.set("Mcp-Session-Id", session_id_);
@@ -563,122 +370,18 @@ awaitable<void> HttpTransport::get_stream_loop() {
   }
 }
 
-awaitable<void> HttpTransport::open_legacy() {
-  legacy_ = true;
-  auto ready = std::make_shared<asio::steady_timer>(executor_, std::chrono::steady_clock::time_point::max());
-  auto self = shared_from_this();
-  asio::co_spawn(executor_, [self, ready] { return self->legacy_stream(ready); },
-                 [self](std::exception_ptr e) {
-                   std::string why = "the SSE stream closed";
-                   if (e) {
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& ex) {
-                       why = ex.what();
-                     }
-                   }
-                   self->report_closed(why);
-                 });
-  ready->expires_after(options_.connect_timeout);
-  auto [ec] = co_await ready->async_wait(kTuple);
-  if (endpoint_.host.empty()) {
-    throw std::runtime_error(fmt::format("no \"endpoint\" event on the SSE stream of {} within {} ms",
-                                         support::redact_url(options_.url), options_.connect_timeout.count()));
-  }
-}
-
-awaitable<void> HttpTransport::legacy_stream(std::shared_ptr<asio::steady_timer> ready) {
-  Exchange x(options_.max_message_bytes);
-  x.connection = co_await connect();
-  BusyMark busy{busy_, x.connection.get()};
-  http::request<http::empty_body> req(http::verb::get, url_.target, 11);
-  req.set(http::field::host, host_header_);
-  req.set(http::field::accept, "text/event-stream");
-  req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
-  for (auto& [k, v] : options_.headers) req.set(k, v);
-  auto write_error = co_await x.connection->write(req);
-  if (write_error) throw std::runtime_error(write_error.message());
-  x.parser->body_limit(boost::none);
-  auto read_error = co_await x.connection->read_header(*x.parser);
-  if (read_error) throw std::runtime_error(read_error.message());
-  auto status = x.parser->get().result_int();
-  if (status != 200 || !content_type(x.parser->get()).starts_with("text/event-stream"))
-    throw std::runtime_error(fmt::format("GET {} answered HTTP {} without an event stream",
-                                         support::redact_url(options_.url), status));
-  char chunk[16 * 1024];
-  while (!x.parser->is_done() && !stopping_) {
-    x.parser->get().body().data = chunk;
-    x.parser->get().body().size = sizeof chunk;
-    auto ec = co_await x.connection->read_some(*x.parser);
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) break;
-    std::size_t got = sizeof chunk - x.parser->get().body().size;
-    bool fits = x.sse.feed(std::string_view(chunk, got), [&](SseEvent&& event) {
-      if (event.event == "endpoint") {
-        // Relative to the SSE URL (the TypeScript SDK sends "/message?sessionId=...").
-        auto base = boost::urls::parse_uri(options_.url);
-        auto ref = boost::urls::parse_uri_reference(event.data);
-        if (!base || !ref) return;
-        boost::urls::url resolved;
-        if (!boost::urls::resolve(*base, *ref, resolved)) return;
-        endpoint_.tls = resolved.scheme() == "https";
-        endpoint_.host = resolved.host();
-        endpoint_.port = resolved.has_port() ? std::string(resolved.port()) : url_.port;
-        endpoint_.target = std::string(resolved.encoded_path());
-        if (resolved.has_query()) endpoint_.target += "?" + std::string(resolved.encoded_query());
-        if (endpoint_.host != url_.host) {
-          spdlog::error("[{}] the SSE endpoint is on another host ({}): refused", options_.name, endpoint_.host);
-          endpoint_ = {};
-          return;
-        }
-        ready->cancel();
-      } else if (event.event == "message" && !event.data.empty()) {
-        deliver(event.data);
-      }
-    });
-    if (!fits) {
-      x.connection->close();
-      throw std::runtime_error(fmt::format("the SSE stream sent an event over {} bytes (maxMessageBytes)",
-                                           options_.max_message_bytes));
-    }
-  }
-  x.connection->close();
-}
-
-awaitable<void> HttpTransport::legacy_post(std::string message, json::value id) {
-  http::request<http::string_body> req(http::verb::post, endpoint_.target, 11);
-  req.set(http::field::host, host_header_);
-  req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
-  req.set(http::field::content_type, "application/json");
-  for (auto& [k, v] : options_.headers) req.set(k, v);
-  req.body() = std::move(message);
-  req.prepare_payload();
-  Exchange x(options_.max_message_bytes);
-  auto failure = co_await exchange(req, x, options_.connect_timeout);
-  if (!failure.empty()) {
-    fail_request(id, mcp::error_code::kBackendUnavailable, request_error(failure));
+awaitable<void> HttpTransport::shutdown() {
+  if (stopping_ || !client_) {
+    stopping_ = true;
     co_return;
   }
-  bool ok = co_await read_body(x, false);
-  auto status = x.parser->get().result_int();
-  x.connection->tcp().expires_never();
-  if (ok && x.parser->get().keep_alive()) release(std::move(x.connection));
-  else x.connection->close();
-  if (status / 100 != 2) {
-    if (status == 404) report_closed("the server ended the SSE session (HTTP 404)");
-    fail_request(id, mcp::error_code::kBackendUnavailable, request_error(fmt::format("HTTP {} on POST", status)));
-  }
-}
-
-awaitable<void> HttpTransport::shutdown() {
-  if (stopping_) co_return;
   auto self = shared_from_this();
   if (!legacy_ && !session_id_.empty()) {
     // Best effort, bounded: tell the server the session is over.
     try {
-      auto c = co_await acquire();
+      auto c = co_await client_->acquire();
       http::request<http::empty_body> req(http::verb::delete_, url_.target, 11);
-      req.set(http::field::host, host_header_);
+      req.set(http::field::host, url_.host_header);
       req.set("Mcp-Session-Id", session_id_);
       if (!protocol_version_.empty()) req.set("MCP-Protocol-Version", protocol_version_);
       for (auto& [k, v] : options_.headers) req.set(k, v);
@@ -693,9 +396,7 @@ awaitable<void> HttpTransport::shutdown() {
     }
   }
   stopping_ = true;
-  for (auto* c : busy_) c->close();
-  for (auto& c : idle_) c->close();
-  idle_.clear();
+  client_->stop();
 }
 
 }  // namespace mcproxy::transport

@@ -9,15 +9,15 @@
 //     message there; everything the server says arrives as `message` events.
 //   - auto: Streamable HTTP first; if initialize gets 400, 404 or 405, legacy SSE (as the spec
 //     says clients should).
-// TLS (OpenSSL) verifies the certificate and the host name unless `insecure` is set. Idle
-// keep-alive connections are reused. An HTTP error on a request becomes a JSON-RPC error for
-// that request; a 404 on the session ends the transport (the backend then re-initializes).
+// Connections, TLS and timeouts are HttpClient's (http_client.hpp). An HTTP error on a request
+// becomes a JSON-RPC error for that request; a 404 on the session ends the transport (the
+// backend then re-initializes). The legacy side is in legacy_sse_client.cpp.
 
-#include "support/log_once.hpp"
 #include "mcp/message_transport.hpp"
+#include "support/log_once.hpp"
+#include "transport/http_client.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -59,19 +59,9 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
   const std::string& session_id() const noexcept { return session_id_; }
 
  private:
-  struct Url {
-    bool tls = false;
-    std::string host, port, target;  // target: path + query
-  };
-  struct Connection;
   struct Exchange;
 
-  boost::asio::awaitable<std::unique_ptr<Connection>> connect();
-  boost::asio::awaitable<std::unique_ptr<Connection>> acquire();
-  void release(std::unique_ptr<Connection> connection);
-
-  // Sends `req` on a pooled connection and reads the response header into `x`, retrying once
-  // on a new connection when a reused one turns out closed. Returns a failure text, or "".
+  // HttpClient::exchange for `x`: the response header read, or a failure text.
   boost::asio::awaitable<std::string> exchange(
       boost::beast::http::request<boost::beast::http::string_body>& req, Exchange& x,
       std::chrono::milliseconds timeout);
@@ -90,12 +80,9 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
 
   boost::asio::any_io_executor executor_;
   HttpTransportOptions options_;
-  Url url_;
-  std::string host_header_;  // "host[:port]"
-  Url endpoint_;  // legacy: where messages are POSTed
-  std::unique_ptr<boost::asio::ssl::context> tls_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  std::vector<Connection*> busy_;  // to close them at shutdown
+  HttpUrl url_;
+  HttpUrl endpoint_;  // legacy: where messages are POSTed (same host)
+  std::unique_ptr<HttpClient> client_;  // the pool, TLS and timeouts (made by start())
   std::string session_id_;
   std::string protocol_version_;
   std::string last_event_id_;
