@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: one reader for the whole schema (servers, httpServer, naming,
+// middleware lists), so every problem of a file is collected in one pass with its JSON path,
+// and the keys each object accepts sit next to the code that reads them.
 #include "config/config.hpp"
 
 #include "config/json_reader.hpp"

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the catalogue snapshot and every routing rule that reads it (by
+// name, by URI and template, by task, by completion reference, fan-out) change together when a
+// naming rule or a list kind changes; split, each half would restate the other's lookups.
 #include "proxy/aggregator.hpp"
 
 #include "mcp/error.hpp"

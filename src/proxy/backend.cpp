@@ -73,7 +73,8 @@ Backend::Backend(asio::any_io_executor executor, config::ServerConfig config, Re
       relay_(relay),
       client_capabilities_(std::move(client_capabilities)),
       owner_(std::move(owner)),
-      state_changed_(executor, std::chrono::steady_clock::time_point::max()) {
+      state_changed_(executor, std::chrono::steady_clock::time_point::max()),
+      tasks_(executor) {
   chain_ = std::make_unique<middleware::Pipeline>(client_middleware, middleware::Site{config_.name},
                                                  std::make_shared<Upstream>(*this));
   if (config_.namespace_resources) uri_prefix_ = resource_namespace(config_.name);
@@ -255,29 +256,21 @@ void Backend::schedule_reconnect(bool immediate) {
   next_attempt_ = std::chrono::system_clock::now() + delay;
   spdlog::info("[{}] reconnecting in {} ms (attempt {})", name(), delay.count(), attempts_);
   auto self = shared_from_this();
-  asio::co_spawn(
-      executor_,
-      [self, delay]() -> awaitable<void> {
-        asio::steady_timer timer(self->executor_, delay);
-        self->reconnect_timer_ = &timer;
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        self->reconnect_timer_ = nullptr;
-        self->reconnect_pending_ = false;
-        if (self->stopping_) co_return;
-        bool connected = co_await self->connect_once();
-        if (!connected) self->schedule_reconnect();
-      },
-      [name = name()](std::exception_ptr e) {
-        if (e) spdlog::error("[{}] reconnect loop failed", name);
-      });
+  auto attempt = [self, delay]() -> awaitable<void> {
+    asio::steady_timer timer(self->executor_, delay);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    self->reconnect_pending_ = false;
+    if (self->stopping_) co_return;
+    bool connected = co_await self->connect_once();
+    if (!connected) self->schedule_reconnect();
+  };
+  tasks_.spawn(fmt::format("[{}] reconnect", name()), std::move(attempt));
 }
 
 void Backend::start_health_checks() {
   if (config_.health_check_interval.count() <= 0) return;
   auto self = shared_from_this();
-  asio::co_spawn(
-      executor_,
-      [self, epoch = epoch_]() -> awaitable<void> {
+  auto checks = [self, epoch = epoch_]() -> awaitable<void> {
         asio::steady_timer timer(self->executor_);
         while (!self->stopping_ && self->epoch_ == epoch && self->up()) {
           timer.expires_after(self->config_.health_check_interval);
@@ -300,15 +293,16 @@ void Backend::start_health_checks() {
             break;
           }
         }
-      },
-      [name = name()](std::exception_ptr e) {
-        if (e) spdlog::error("[{}] health check loop failed", name);
-      });
+  };
+  tasks_.spawn(fmt::format("[{}] health checks", name()), std::move(checks));
 }
 
 awaitable<void> Backend::stop(std::string why) {
   stopping_ = true;
-  if (reconnect_timer_) reconnect_timer_->cancel();
+  // Its background work (a pending reconnect, the health checks, a restore) ends first: no
+  // loop outlives the backend's stop.
+  tasks_.cancel();
+  co_await tasks_.wait(std::chrono::steady_clock::now() + std::chrono::seconds(2));
   if (peer_) peer_->close(why);
   if (transport_) co_await transport_->shutdown();
   if (state_ == BackendState::up || state_ == BackendState::starting)

@@ -6,6 +6,7 @@
 
 #include "config/config.hpp"
 #include "mcp/jsonrpc.hpp"
+#include "support/task_group.hpp"
 #include "mcp/rpc_peer.hpp"
 #include "mcp/methods.hpp"
 #include "middleware/plan.hpp"
@@ -178,8 +179,10 @@ class Backend : public std::enable_shared_from_this<Backend> {
   int failed_pings_ = 0;
   std::uint64_t reconnects_ = 0;
   std::chrono::system_clock::time_point next_attempt_;
-  boost::asio::steady_timer* reconnect_timer_ = nullptr;
   boost::asio::steady_timer state_changed_;  // cancelled on every state change
+  // Background work bounded by this backend's life: the reconnect attempt, the health checks,
+  // requests it sends on its own (restoring subscriptions). stop() cancels and waits for them.
+  support::TaskGroup tasks_;
   std::unique_ptr<middleware::Pipeline> chain_;  // this backend's client middleware
   std::chrono::system_clock::time_point state_since_ = std::chrono::system_clock::now();
 };

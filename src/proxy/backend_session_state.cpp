@@ -39,19 +39,10 @@ void Backend::release_subscription(const std::string& uri) {
 void Backend::spawn_request(std::string method, json::object params) {
   if (!up() || !peer_) return;
   auto self = shared_from_this();
-  asio::co_spawn(
-      executor_,
-      [self, method, params = std::move(params)]() mutable -> awaitable<void> {
-        co_await self->request(method, std::move(params));
-      },
-      [name = name(), method](std::exception_ptr e) {
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          spdlog::debug("[{}] {} failed: {}", name, method, ex.what());
-        }
-      });
+  auto send = [self, method, params = std::move(params)]() mutable -> awaitable<void> {
+    co_await self->request(method, std::move(params));
+  };
+  tasks_.spawn(fmt::format("[{}] {}", name(), method), std::move(send));
 }
 
 awaitable<void> Backend::restore_session_state() {
