@@ -1,10 +1,11 @@
 // Two MCProxy binaries side by side, in one invocation, on the same machine and load: the
 // scenarios of run-bench.mjs that matter for a refactor (HTTP → proxy → stdio echo at C=1 and
 // C=32, the full middleware stack, tools/list of 5,000 tools, 1,000 sessions searching with
-// tool_search). Each scenario runs old, new, old, new and keeps the better of each (a shared
-// 2-core machine is noisy). Prints a table and JSON; asserts nothing.
+// tool_search). Each scenario runs old, new, old, new... (--rounds) and keeps the better of
+// each (a shared 2-core machine is noisy). Prints a table and JSON; asserts nothing.
 //
 //   node bench/compare.mjs --old /path/to/old/mcproxy --new build/mcproxy [--calls 20000]
+//                          [--rounds 2] [--only SUBSTRING]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +28,8 @@ const build = process.env.BUILD_DIR ?? path.join(repo, 'build');
 const echo = path.join(build, 'bench/echo_server');
 const load = path.join(build, 'bench/mcp_load');
 const calls = Number(opt('calls', 20000));
+const rounds = Number(opt('rounds', 2));
+const only = opt('only', '');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-compare-'));
 
 function runLoad(args, label) {
@@ -99,10 +102,10 @@ const scenarios = [
 
 const better = (a, b) => (!a ? b : a.p50_us <= b.p50_us ? a : b);
 const rows = [];
-for (const s of scenarios) {
+for (const s of scenarios.filter((x) => x.name.includes(only))) {
   const best = { old: null, new: null };
   const rss = { old: null, new: null };
-  for (const round of [0, 1]) {
+  for (let round = 0; round < rounds; ++round) {
     for (const [which, bin] of [['old', oldBin], ['new', newBin]]) {
       const p = await startProxy(bin, `${which}-${rows.length}-${round}`, s.config);
       const r = runLoad(['--url', p.url, ...s.args], `${which} ${s.name}`);
@@ -116,7 +119,7 @@ for (const s of scenarios) {
 }
 
 const ratio = (a, b) => (a && b ? Math.round((b / a) * 100) / 100 : null);
-console.log(`\nold: ${oldBin}\nnew: ${newBin}\n${os.cpus().length} × ${os.cpus()[0]?.model}, ${calls} calls per run, best of 2 rounds\n`);
+console.log(`\nold: ${oldBin}\nnew: ${newBin}\n${os.cpus().length} × ${os.cpus()[0]?.model}, ${calls} calls per run, best of ${rounds} rounds\n`);
 console.log('| scenario | old p50 µs | new p50 µs | new/old p50 | old p99 | new p99 | old calls/s | new calls/s | new/old throughput | old peak RSS MB | new peak RSS MB |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows)
