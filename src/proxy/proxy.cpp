@@ -159,7 +159,8 @@ awaitable<void> Proxy::start() {
   auto host = config_.http.host.find(':') != std::string::npos ? "[" + config_.http.host + "]" : config_.http.host;
   std::string url = fmt::format("http://{}:{}{}", host, http_->local_endpoint().port(), config_.http.path);
   http_->start_accepting();
-  asio::co_spawn(io_, sweep_idle_sessions(), [](std::exception_ptr e) { log_exception("session sweep", e); });
+  auto sweep = [this] { return sweep_idle_sessions(); };
+  background_.spawn("session sweep", std::move(sweep));
   spdlog::info("MCProxy listening on {} (health: {}:{}/health)", url, fmt::format("http://{}", host),
                http_->local_endpoint().port());
 }
@@ -261,6 +262,7 @@ void Proxy::begin_shutdown(std::string_view why) {
 }
 
 awaitable<void> Proxy::shutdown() {
+  background_.cancel();  // the idle sweep ends now, not at its next tick
   watcher_->stop();
   hangup_.cancel();
   if (http_) http_->stop();  // no new connections

@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "middleware/plan.hpp"
 #include "proxy/http_endpoint.hpp"
+#include "support/task_group.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -85,6 +86,8 @@ class Proxy {
   std::shared_ptr<ConfigWatcher> watcher_;
   boost::asio::signal_set signals_{io_, SIGINT, SIGTERM};
   boost::asio::signal_set hangup_{io_, SIGHUP};
+
+  support::TaskGroup background_{io_.get_executor()};  // the idle-session sweep
 
   int exit_code_ = 0;
   bool stopping_ = false;

@@ -107,9 +107,8 @@ void SessionManager::end(const std::string& id, std::string_view why) {
   release(*session);
   spdlog::info("session {} ended: {}", session->label(), why);
   for (auto& b : session->own_backends) {
-    asio::co_spawn(executor_, [b]() { return b->stop("its session ended"); }, [name = b->name()](std::exception_ptr e) {
-      if (e) spdlog::error("[{}] stopping the per-client backend failed", name);
-    });
+    auto stop = [b]() { return b->stop("its session ended"); };
+    stopping_.spawn(fmt::format("[{}] stopping the per-client backend", b->name()), std::move(stop));
   }
 }
 
@@ -122,6 +121,9 @@ asio::awaitable<void> SessionManager::end_all() {
   }
   sessions_.clear();
   co_await stop_all(own);
+  // And the per-client backends of sessions that ended just before: their stops are never
+  // cancelled (they end processes), only waited for, within a bound.
+  co_await stopping_.wait(std::chrono::steady_clock::now() + std::chrono::seconds(15));
 }
 
 void SessionManager::cancel_all(mcp::Cancellation::Reason why) {

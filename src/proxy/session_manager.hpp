@@ -5,6 +5,7 @@
 // client's own capabilities, stopped when the session ends.
 
 #include "config/config.hpp"
+#include "support/task_group.hpp"
 #include "proxy/aggregator.hpp"
 #include "proxy/backend.hpp"
 #include "proxy/downstream_session.hpp"
@@ -51,6 +52,7 @@ class SessionManager {
   void release(DownstreamSession& session);
 
   boost::asio::any_io_executor executor_;
+  support::TaskGroup stopping_{executor_};  // per-client backends of ended sessions, stopping
   const config::Config& config_;
   const middleware::Plan& plan_;
   Relay& relay_;
