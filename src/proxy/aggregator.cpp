@@ -265,7 +265,7 @@ awaitable<json::value> Aggregator::call_tool(json::object params, ProxyRequest& 
   if (it == catalogue->tools.end()) throw McpError(ec::kInvalidParams, fmt::format("Unknown tool: {}", name));
   params["name"] = it->second.original;
   auto backend = it->second.backend;
-  json::value result = co_await backend->request("tools/call", std::move(params), ctx);
+  json::value result = co_await backend->request(mcp::Method::tools_call, std::move(params), ctx);
   // A task-augmented call: the task belongs to this client.
   if (auto* r = result.if_object(); r && ctx.session) {
     if (auto* task = r->if_contains("task"); task && task->is_object()) {
@@ -285,7 +285,7 @@ awaitable<json::value> Aggregator::get_prompt(json::object params, ProxyRequest&
   if (it == catalogue->prompts.end()) throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", name));
   params["name"] = it->second.original;
   auto backend = it->second.backend;
-  json::value result = co_await backend->request("prompts/get", std::move(params), ctx);
+  json::value result = co_await backend->request(mcp::Method::prompts_get, std::move(params), ctx);
   namespace_uris(result, backend->uri_prefix());
   co_return result;
 }
@@ -400,7 +400,7 @@ awaitable<json::value> Aggregator::complete(json::object params, ProxyRequest& c
     if (it == catalogue->prompts.end()) throw McpError(ec::kInvalidParams, fmt::format("Unknown prompt: {}", name));
     params["ref"].get_object()["name"] = it->second.original;
     auto backend = it->second.backend;
-    co_return co_await backend->request("completion/complete", std::move(params), ctx);
+    co_return co_await backend->request(mcp::Method::completion_complete, std::move(params), ctx);
   }
   if (type == "ref/resource") {
     auto uri = string_param(r, "uri", "completion/complete ref");
@@ -426,7 +426,7 @@ awaitable<json::value> Aggregator::set_log_level(json::object params, ProxyReque
       upstream["level"] = wanted;
     }
     try {
-      co_await b->request("logging/setLevel", std::move(upstream), ctx);
+      co_await b->request(mcp::Method::logging_set_level, std::move(upstream), ctx);
     } catch (const McpError& e) {
       spdlog::warn("[{}] logging/setLevel failed: {}", b->name(), e.what());
     }

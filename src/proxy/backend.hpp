@@ -74,6 +74,9 @@ class Backend : public std::enable_shared_from_this<Backend> {
   // down or too slow. With a context, the request can be cancelled by the client, its progress
   // token is mapped, and what the backend sends meanwhile is attributed to it.
   boost::asio::awaitable<json::value> request(middleware::Call call, ProxyRequest& ctx);
+  boost::asio::awaitable<json::value> request(mcp::Method method, json::object params, ProxyRequest& ctx) {
+    return request(middleware::Call{method, std::move(params)}, ctx);
+  }
   boost::asio::awaitable<json::value> request(std::string_view method, json::object params, ProxyRequest& ctx) {
     return request(middleware::Call{std::string(method), std::move(params)}, ctx);
   }

@@ -78,7 +78,7 @@ bool mentions_session(std::string_view body) {
 }  // namespace
 
 HttpTransport::HttpTransport(asio::any_io_executor executor, HttpTransportOptions options)
-    : executor_(executor), options_(std::move(options)) {}
+    : executor_(executor), options_(std::move(options)), tasks_(executor) {}
 
 HttpTransport::~HttpTransport() = default;
 
@@ -99,40 +99,26 @@ void HttpTransport::negotiated(std::string_view protocol_version) {
   if (legacy_ || get_stream_started_ || stopping_) return;
   get_stream_started_ = true;
   auto self = shared_from_this();
-  asio::co_spawn(executor_, [self] { return self->get_stream_loop(); }, [name = options_.name](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::warn("[{}] GET stream ended: {}", name, ex.what());
-    }
-  });
+  auto stream = [self] { return self->get_stream_loop(); };
+  tasks_.spawn(fmt::format("[{}] GET stream ended", options_.name), std::move(stream));
 }
 
 void HttpTransport::send(std::string message) {
   if (stopping_) return;
   auto self = shared_from_this();
-  asio::co_spawn(executor_,
-                 [self, m = std::move(message)]() mutable -> awaitable<void> {
-                   if (self->legacy_) {
-                     json::value id;
-                     boost::system::error_code ec;
-                     auto v = json::parse(m, ec);
-                     if (!ec && v.is_object() && v.get_object().contains("method"))
-                       if (auto* i = v.get_object().if_contains("id")) id = *i;
-                     co_await self->legacy_post(std::move(m), std::move(id));
-                   } else {
-                     co_await self->post(std::move(m));
-                   }
-                 },
-                 [name = options_.name](std::exception_ptr e) {
-                   if (!e) return;
-                   try {
-                     std::rethrow_exception(e);
-                   } catch (const std::exception& ex) {
-                     spdlog::warn("[{}] send failed: {}", name, ex.what());
-                   }
-                 });
+  auto exchange = [self, m = std::move(message)]() mutable -> awaitable<void> {
+    if (self->legacy_) {
+      json::value id;
+      boost::system::error_code ec;
+      auto v = json::parse(m, ec);
+      if (!ec && v.is_object() && v.get_object().contains("method"))
+        if (auto* i = v.get_object().if_contains("id")) id = *i;
+      co_await self->legacy_post(std::move(m), std::move(id));
+    } else {
+      co_await self->post(std::move(m));
+    }
+  };
+  tasks_.spawn(fmt::format("[{}] send failed", options_.name), std::move(exchange));
 }
 
 void HttpTransport::deliver(std::string_view payload) {
@@ -397,6 +383,7 @@ awaitable<void> HttpTransport::shutdown() {
   }
   stopping_ = true;
   client_->stop();
+  tasks_.cancel();  // the GET stream and any exchange still running end now
 }
 
 }  // namespace mcproxy::transport

@@ -15,6 +15,7 @@
 
 #include "mcp/message_transport.hpp"
 #include "support/log_once.hpp"
+#include "support/task_group.hpp"
 #include "transport/http_client.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -91,6 +92,8 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
   bool stopping_ = false;
   bool closed_reported_ = false;
   support::LogOncePerCause overflows_;
+  // The GET stream and each message's exchange; shutdown() cancels them.
+  support::TaskGroup tasks_;
 };
 
 }  // namespace mcproxy::transport
