@@ -1,7 +1,10 @@
 // The out-of-tree middleware of examples/middleware/, built by its own few lines of CMake into
 // its own mcproxy executable ($MCPROXY_EXAMPLE_BIN), registered at compile time: a config that
 // names it works against the real server-everything through the official SDK client, its
-// config is validated with JSON paths, and the stock mcproxy does not know it.
+// config is validated with JSON paths, and the stock mcproxy does not know it. The second one
+// (reverse_tag, a proxy middleware) shows the reverse path end to end: a server's log message
+// and its sampling request pass the proxy-level middleware on their way to the client, and the
+// client's sampling answer passes it on its way back to the server.
 //
 // Run: MCPROXY_EXAMPLE_BIN=build/examples/middleware/mcproxy-example \
 //        node --test tests/interop/example-middleware.test.mjs
@@ -14,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 
+import { connectRecordingClient, textOf, waitFor, waitForTools } from './support/forwarding.mjs';
 import { mcpErrorOf, middlewareConfig } from './support/middleware.mjs';
 import { connectClient, startProxy } from './support/proxy.mjs';
 
@@ -86,5 +90,55 @@ describe('the example middleware (arguments_limit) in its own mcproxy', () => {
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stdout + r.stderr, /"arguments_limit"/);
     assert.match(r.stdout + r.stderr, /known: logging, rename, security, tool_filter/);
+  });
+});
+
+describe('the example proxy middleware (reverse_tag) on the reverse path', () => {
+  const rdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-example-rev-'));
+  let proxy;
+  let rc;
+
+  before(async () => {
+    const config = middlewareConfig(rdir, { proxy: [{ type: 'reverse_tag', config: { suffix: ' [tagged]' } }] }, {
+      servers: ['everything'],
+    });
+    // One server per client session: its log messages are this client's beyond doubt.
+    config.mcpServers.everything.sessionMode = 'per-client';
+    process.env.MCPROXY_BIN = exampleBin;
+    try {
+      proxy = await startProxy(config);
+    } finally {
+      process.env.MCPROXY_BIN = stockBin;
+    }
+    rc = await connectRecordingClient(proxy.url, { tag: 'rev' });
+  });
+
+  after(async () => {
+    await rc?.client.close().catch(() => {});
+    await proxy?.stop();
+    fs.rmSync(rdir, { recursive: true, force: true });
+  });
+
+  test('a sampling request is changed on its way to the client, and the answer on its way back', async () => {
+    await waitForTools(rc.client, ['everything__trigger-sampling-request'], { timeoutMs: 20_000 });
+    const result = await rc.client.callTool({
+      name: 'everything__trigger-sampling-request',
+      arguments: { prompt: 'hello', maxTokens: 10 },
+    });
+    assert.equal(rc.seen.sampling.length, 1);
+    assert.equal(rc.seen.sampling[0].systemPrompt, 'You are a helpful test server. [tagged]');
+    // server-everything prints the answer it got: the middleware's mark is in it.
+    assert.match(textOf(result), /sampled-by-rev/);
+    assert.match(textOf(result), /"example\/seenBy": "reverse_tag"/);
+  });
+
+  test('a server log message reaches the client through the proxy middleware', { timeout: 30_000 }, async () => {
+    await rc.client.setLoggingLevel('debug');
+    await rc.client.callTool({ name: 'everything__toggle-simulated-logging', arguments: {} });
+    const logs = await waitFor(() => (rc.seen.logs.length > 0 ? rc.seen.logs : null), {
+      timeoutMs: 15_000,
+      what: 'a simulated log message',
+    });
+    for (const log of logs) assert.equal(log._meta?.['example/seenBy'], 'reverse_tag@everything', JSON.stringify(log));
   });
 });
