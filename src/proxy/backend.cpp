@@ -16,6 +16,7 @@
 #include "transport/stdio_child.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -442,14 +443,21 @@ awaitable<json::value> Backend::on_server_request(mcp::Message message) {
 
 namespace {
 
-// Runs fn(backend) for every backend concurrently and returns when all have finished.
+// Runs fn(backend) for every backend concurrently and returns when all have finished. The
+// children own what they use (fn is shared, its captures are values), so none depends on this
+// frame; and the join ignores the caller's cancellation (an initialize whose client went away
+// runs its per-client backends' start to the end, and the session's end stops them): a
+// cancelled join that returned early destroyed the frame under running children (found by
+// the sanitizer tree, faults-processes D4 (c)).
 template <class Fn>
 awaitable<void> for_each_concurrently(const std::vector<std::shared_ptr<Backend>>& backends, Fn fn) {
   auto executor = co_await asio::this_coro::executor;
   auto remaining = std::make_shared<std::size_t>(backends.size());
   auto done = std::make_shared<asio::steady_timer>(executor, std::chrono::steady_clock::time_point::max());
+  auto shared_fn = std::make_shared<Fn>(std::move(fn));
   for (auto& b : backends) {
-    asio::co_spawn(executor, fn(b), [remaining, done, name = b->name()](std::exception_ptr e) {
+    auto child = [shared_fn, b] { return (*shared_fn)(b); };
+    asio::co_spawn(executor, std::move(child), [remaining, done, name = b->name()](std::exception_ptr e) {
       if (e) {
         try {
           std::rethrow_exception(e);
@@ -460,14 +468,15 @@ awaitable<void> for_each_concurrently(const std::vector<std::shared_ptr<Backend>
       if (--*remaining == 0) done->cancel();
     });
   }
-  if (*remaining > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+  auto uncancellable = asio::bind_cancellation_slot(asio::cancellation_slot(), asio::as_tuple(asio::use_awaitable));
+  while (*remaining > 0) co_await done->async_wait(uncancellable);
 }
 
 }  // namespace
 
 awaitable<void> start_all(const std::vector<std::shared_ptr<Backend>>& backends,
                           std::function<void(Backend&)> on_started) {
-  auto start = [&on_started](std::shared_ptr<Backend> b) -> awaitable<void> {
+  auto start = [on_started](std::shared_ptr<Backend> b) -> awaitable<void> {
     co_await b->start();
     if (on_started) on_started(*b);
   };
