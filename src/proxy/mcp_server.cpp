@@ -191,7 +191,11 @@ awaitable<std::optional<json::object>> McpServer::handle(std::shared_ptr<Downstr
   try {
     auto work = dispatch(*session, std::move(call), ctx);
     json::value result = co_await asio::co_spawn(executor, std::move(work), bound);
-    if (ctx.cancellation.cancelled()) throw McpError(ec::kRequestTimeout, "cancelled");  // answered too late
+    // Answered, but the client cancelled meanwhile: still no response. (At shutdown an answer
+    // in hand is sent: the work was done.)
+    auto late = ctx.cancellation.reason();
+    if (late == mcp::Cancellation::Reason::client || late == mcp::Cancellation::Reason::disconnected)
+      throw McpError(ec::kRequestTimeout, "cancelled");
     adapt_result_for_client(method, result, session->protocol_version());
     spdlog::debug("session {} req#{} {} ok in {} us", session->label(), ctx.correlation_id, method,
                   elapsed_us());
