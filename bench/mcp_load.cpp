@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/readable_pipe.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/writable_pipe.hpp>
 #include <boost/asio/write.hpp>
@@ -34,6 +35,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -107,9 +109,45 @@ awaitable<beast::tcp_stream> connect(const Target& t) {
   co_return stream;
 }
 
-awaitable<http::response<http::string_body>> post(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                                 const Target& t, const std::string& session,
-                                                 std::string body) {
+// One POST and its answer, as any MCP client must read it: a JSON body, or an SSE stream whose
+// `message` events carry the answer (after any notifications). A stream the server keeps open
+// after the answer leaves the connection unusable for the next request (`reusable` false).
+struct Reply {
+  unsigned status = 0;
+  std::string session;  // Mcp-Session-Id, if sent
+  std::string body;     // the JSON-RPC message that answers (or the whole JSON body)
+  bool reusable = true;
+};
+
+// The data of each complete SSE event in `text` (consumed), joined across data: lines.
+std::vector<std::string> take_sse_events(std::string& text) {
+  std::vector<std::string> out;
+  for (;;) {
+    auto end = text.find("\n\n");
+    auto crlf = text.find("\r\n\r\n");
+    std::size_t cut = std::min(end, crlf);
+    if (cut == std::string::npos) return out;
+    std::string event = text.substr(0, cut);
+    text.erase(0, cut + (cut == crlf ? 4 : 2));
+    std::string data;
+    std::size_t pos = 0;
+    while (pos <= event.size()) {
+      auto nl = event.find('\n', pos);
+      std::string line = event.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.rfind("data:", 0) == 0) {
+        if (!data.empty()) data += '\n';
+        data += line.substr(line.size() > 5 && line[5] == ' ' ? 6 : 5);
+      }
+      if (nl == std::string::npos) break;
+      pos = nl + 1;
+    }
+    if (!data.empty()) out.push_back(std::move(data));
+  }
+}
+
+awaitable<Reply> post(beast::tcp_stream& stream, beast::flat_buffer& buffer, const Target& t,
+                      const std::string& session, std::string body) {
   http::request<http::string_body> req(http::verb::post, t.path, 11);
   req.set(http::field::host, t.host + ":" + t.port);
   req.set(http::field::content_type, "application/json");
@@ -120,37 +158,87 @@ awaitable<http::response<http::string_body>> post(beast::tcp_stream& stream, bea
   }
   req.body() = std::move(body);
   req.prepare_payload();
+  // Every call has a deadline: a gateway that loses an answer (seen under concurrency) is an
+  // error, not a hang.
+  stream.expires_after(std::chrono::seconds(10));
   co_await http::async_write(stream, req, asio::use_awaitable);
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(1u << 30);
-  co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
-  co_return parser.release();
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  co_await http::async_read_header(stream, buffer, parser, asio::use_awaitable);
+  Reply reply;
+  reply.status = parser.get().result_int();
+  reply.session = std::string(parser.get()["mcp-session-id"]);
+  bool sse = parser.get()[http::field::content_type].starts_with("text/event-stream");
+  std::string text;
+  char chunk[64 * 1024];
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk;
+    parser.get().body().size = sizeof chunk;
+    boost::system::error_code ec;
+    co_await http::async_read_some(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) throw boost::system::system_error(ec);
+    text.append(chunk, sizeof chunk - parser.get().body().size);
+    if (!sse) continue;
+    for (auto& data : take_sse_events(text)) {
+      // A request's answer has "result" or "error" and no "method"; notifications come first.
+      if (data.find("\"method\"") == std::string::npos || data.find("\"result\"") != std::string::npos) {
+        reply.body = std::move(data);
+        reply.reusable = false;  // the stream may stay open: this connection is done
+      }
+    }
+    if (!reply.body.empty()) break;
+  }
+  if (!sse) reply.body = std::move(text);
+  if (parser.is_done()) reply.reusable = parser.get().keep_alive();
+  stream.expires_never();
+  co_return reply;
 }
 
 awaitable<std::string> open_session(const Target& t) {
-  auto stream = co_await connect(t);
+  std::optional<beast::tcp_stream> stream;
+  auto first = co_await connect(t);
+  stream.emplace(std::move(first));
   beast::flat_buffer buffer;
-  auto res = co_await post(stream, buffer, t, "",
+  auto res = co_await post(*stream, buffer, t, "",
                            R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcp_load","version":"1"}}})");
-  std::string session(res["mcp-session-id"]);
-  if (res.result() != http::status::ok) throw std::runtime_error(fmt::format("initialize failed: {} {}", res.result_int(), res.body()));
-  co_await post(stream, buffer, t, session, R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+  std::string session = res.session;
+  if (res.status != 200) throw std::runtime_error(fmt::format("initialize failed: {} {}", res.status, res.body));
+  if (!res.reusable) {
+    auto fresh = co_await connect(t);
+    stream.emplace(std::move(fresh));
+    buffer.clear();
+  }
+  co_await post(*stream, buffer, t, session, R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
   co_return session;
 }
 
 awaitable<void> http_worker(const Options& o, const Target& t, std::string session, Stats& s) {
-  auto stream = co_await connect(t);
+  std::optional<beast::tcp_stream> stream;
+  auto first = co_await connect(t);
+  stream.emplace(std::move(first));
   beast::flat_buffer buffer;
   std::uint64_t id = 1;
   while (next_call(o, s)) {
     bool measured = s.measuring;
     auto t0 = Clock::now();
-    auto res = co_await post(stream, buffer, t, session, request_body(o, id++));
+    Reply res;
+    try {
+      res = co_await post(*stream, buffer, t, session, request_body(o, id++));
+    } catch (const boost::system::system_error& e) {
+      res.status = 0;  // no answer in time, or the connection broke: an error, on a new connection
+      res.reusable = false;
+    }
     auto us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
-    bool error = res.result() != http::status::ok || is_error(res.body());
+    bool error = res.status != 200 || is_error(res.body);
     if (measured) {
       s.latencies_us.push_back(us);
       s.errors += error;
+    }
+    if (!res.reusable) {  // a stream left open, or the server closes: a new connection
+      auto fresh = co_await connect(t);
+      stream.emplace(std::move(fresh));
+      buffer.clear();
     }
   }
 }

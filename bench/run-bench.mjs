@@ -167,6 +167,50 @@ if (fs.existsSync(everything)) {
   await stopProxy(p);
 }
 
+// 8. Public gateways side by side: the same load generator and the same stdio echo backend
+// behind supergateway and mcp-proxy (pinned in bench/package-lock.json), and behind MCProxy.
+// Their ratios are to MCProxy's own run in this invocation (proxied / MCProxy).
+const peers = path.join(repo, 'bench/node_modules/.bin');
+if (fs.existsSync(path.join(peers, 'supergateway')) && fs.existsSync(path.join(peers, 'mcp-proxy'))) {
+  const gateways = [
+    { name: 'supergateway 4.0.0', tool: 'echo', args: (port) => [path.join(peers, 'supergateway'), '--stdio', echo, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none'] },
+    { name: 'mcp-proxy 6.7.19', tool: 'echo', args: (port) => [path.join(peers, 'mcp-proxy'), '--port', String(port), '--host', '127.0.0.1', '--', echo] },
+  ];
+  const freePort = () => 20000 + Math.floor(Math.random() * 20000);
+  async function startGateway(g) {
+    const port = freePort();
+    const p = spawn(process.execPath, g.args(port), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d) => { stderr += d; });
+    const url = `http://127.0.0.1:${port}/mcp`;
+    for (let i = 0; i < 100; i++) {
+      await sleep(100);
+      const up = await fetch(url, { method: 'GET' }).then(() => true, () => false);
+      if (up) return { url, proc: p };
+      if (p.exitCode !== null) throw new Error(`${g.name} exited (${p.exitCode}): ${stderr.slice(-2000)}`);
+    }
+    throw new Error(`${g.name} did not start`);
+  }
+  const peerCalls = ['--calls', String(Math.min(calls, 2000)), '--warmup', '200'];
+  for (const c of [1, 32]) {
+    const mine = await startProxy(`peer-base-${c}`, stdioEcho);
+    const base = runLoad(['--url', mine.url, '--tool', 'echo__echo', ...peerCalls, '--concurrency', String(c)], `MCProxy C=${c}`);
+    await stopProxy(mine);
+    for (const g of gateways) {
+      const gw = await startGateway(g);
+      let run;
+      try {
+        run = runLoad(['--url', gw.url, '--tool', g.tool, ...peerCalls, '--concurrency', String(c)], `${g.name} C=${c}`);
+      } finally {
+        gw.proc.kill('SIGTERM');
+      }
+      add(`${g.name} vs MCProxy (HTTP→gateway→stdio echo), C=${c}`, base, run, { note: 'direct = MCProxy' });
+    }
+  }
+} else {
+  console.error('bench/node_modules is missing (scripts/bench.sh runs npm ci there): public gateways skipped');
+}
+
 // Report
 const fmt = (x) => (x == null ? '—' : String(x));
 const ratio = (a, b) => (a && b ? Math.round((b / a) * 100) / 100 : null);

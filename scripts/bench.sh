@@ -5,6 +5,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_build_deps
 ensure_test_node_modules  # server-everything for the "real server" pair
+# The public gateways run side by side (bench/package-lock.json pins them).
+(cd "$REPO_ROOT/bench" && npm ci --no-audit --no-fund --loglevel=error)
 build mcproxy echo_server mcp_load tool_search_bench
 BUILD_DIR="$BUILD_DIR" node "$REPO_ROOT/bench/run-bench.mjs"
 "$BUILD_DIR/bench/tool_search_bench"
