@@ -216,13 +216,13 @@ const fmt = (x) => (x == null ? '—' : String(x));
 const ratio = (a, b) => (a && b ? Math.round((b / a) * 100) / 100 : null);
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 console.log(`\nMCProxy benchmark — ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.release()}, ${calls} calls per run\n`);
-console.log('| scenario | direct p50 µs | proxied p50 µs | p50 ratio | direct p99 | proxied p99 | direct calls/s | proxied calls/s | throughput ratio | proxy memory |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('| scenario | direct p50 µs | proxied p50 µs | p50 ratio | direct p99 | proxied p99 | direct calls/s | proxied calls/s | throughput ratio | errors (direct / proxied) | proxy memory |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const d = r.direct, p = r.proxied;
   const mem = [r.proxy_idle_rss_mb != null ? `idle ${r.proxy_idle_rss_mb} MB` : null, r.proxy_rss_mb != null ? `RSS ${r.proxy_rss_mb} MB` : null,
     r.proxy_peak_rss_mb != null ? `peak ${r.proxy_peak_rss_mb} MB` : null].filter(Boolean).join(', ');
-  console.log(`| ${r.scenario} | ${fmt(d?.p50_us)} | ${fmt(p?.p50_us)} | ${fmt(ratio(d?.p50_us, p?.p50_us))} | ${fmt(d?.p99_us)} | ${fmt(p?.p99_us)} | ${fmt(d?.calls_per_s)} | ${fmt(p?.calls_per_s)} | ${fmt(ratio(d?.calls_per_s, p?.calls_per_s))} | ${mem || '—'}${r.note ? ` (${r.note})` : ''} |`);
+  console.log(`| ${r.scenario} | ${fmt(d?.p50_us)} | ${fmt(p?.p50_us)} | ${fmt(ratio(d?.p50_us, p?.p50_us))} | ${fmt(d?.p99_us)} | ${fmt(p?.p99_us)} | ${fmt(d?.calls_per_s)} | ${fmt(p?.calls_per_s)} | ${fmt(ratio(d?.calls_per_s, p?.calls_per_s))} | ${fmt(d?.errors)} / ${fmt(p?.errors)} | ${mem || '—'}${r.note ? ` (${r.note})` : ''} |`);
 }
 const json = { machine: { cpus: os.cpus().length, cpu, memory_gib: Math.round(os.totalmem() / 2 ** 30) }, calls, rows };
 const out = path.join(build, 'bench-results.json');
