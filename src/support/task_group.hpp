@@ -68,9 +68,14 @@ class TaskGroup {
     auto state = state_;
     if (state->members.empty()) co_return true;
     boost::asio::steady_timer idle(co_await boost::asio::this_coro::executor, deadline);
+    // Unset however this frame ends (a cancelled co_await throws, a destroyed frame unwinds):
+    // a member ending later must never cancel a timer that is gone.
+    struct Unset {
+      State& state;
+      ~Unset() { state.idle = nullptr; }
+    } unset{*state};
     state->idle = &idle;
     co_await idle.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-    state->idle = nullptr;
     co_return state->members.empty();
   }
 
