@@ -138,8 +138,9 @@ void Relay::deliver(const Attribution& to, const json::object& message) {
 bool Relay::through_proxy_middleware(DownstreamSession& session, const Backend& from, middleware::Call& note) {
   if (!proxy_pipeline) return true;
   auto pipeline = proxy_pipeline(session);
-  auto shared = std::static_pointer_cast<middleware::Session>(find_session(session.id()));
-  return !pipeline || pipeline->server_notification(note, middleware::ReverseContext{from.name(), shared});
+  if (!pipeline || pipeline->layers().empty()) return true;  // nothing to pass (most configs)
+  middleware::ReverseContext context{from.name(), session.shared_from_this()};
+  return pipeline->server_notification(note, context);
 }
 
 namespace {
