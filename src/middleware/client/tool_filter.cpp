@@ -180,25 +180,24 @@ McpError resource_not_found(std::string_view uri) {
 
 }  // namespace
 
-awaitable<json::value> ToolFilter::read_resource(Call call, RequestContext& ctx) {
+// A resource request passes only for a URI this filter lets the client see.
+awaitable<json::value> ToolFilter::by_visible_uri(Call call, RequestContext& ctx) {
   std::string uri(string_field(call.params, "uri"));
   bool visible = co_await uri_visible(uri, ctx);
   if (!visible) throw resource_not_found(uri);
   co_return co_await next(std::move(call), ctx);
+}
+
+awaitable<json::value> ToolFilter::read_resource(Call call, RequestContext& ctx) {
+  return by_visible_uri(std::move(call), ctx);
 }
 
 awaitable<json::value> ToolFilter::subscribe_resource(Call call, RequestContext& ctx) {
-  std::string uri(string_field(call.params, "uri"));
-  bool visible = co_await uri_visible(uri, ctx);
-  if (!visible) throw resource_not_found(uri);
-  co_return co_await next(std::move(call), ctx);
+  return by_visible_uri(std::move(call), ctx);
 }
 
 awaitable<json::value> ToolFilter::unsubscribe_resource(Call call, RequestContext& ctx) {
-  std::string uri(string_field(call.params, "uri"));
-  bool visible = co_await uri_visible(uri, ctx);
-  if (!visible) throw resource_not_found(uri);
-  co_return co_await next(std::move(call), ctx);
+  return by_visible_uri(std::move(call), ctx);
 }
 
 awaitable<json::value> ToolFilter::complete(Call call, RequestContext& ctx) {

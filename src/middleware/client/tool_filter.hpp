@@ -60,6 +60,7 @@ class ToolFilter final : public Middleware {
   // Whether a concrete URI is visible: by the patterns, and not an expansion of a hidden
   // template (which are fetched from the server the first time they are needed).
   boost::asio::awaitable<bool> uri_visible(std::string_view uri, RequestContext& ctx);
+  boost::asio::awaitable<json::value> by_visible_uri(Call call, RequestContext& ctx);
   void note_templates(const json::value& result);
 
   std::shared_ptr<const ToolFilterConfig> config_;
