@@ -33,7 +33,7 @@ int Backend::subscribers(const std::string& uri) const {
 
 void Backend::release_subscription(const std::string& uri) {
   if (remove_subscriber(uri) > 0) return;
-  spawn_request("resources/unsubscribe", json::object{{"uri", uri}});
+  spawn_request(std::string(mcp::name_of(mcp::Method::resources_unsubscribe)), json::object{{"uri", uri}});
 }
 
 void Backend::spawn_request(std::string method, json::object params) {
@@ -54,7 +54,7 @@ awaitable<void> Backend::restore_session_state() {
     try {
       // (GCC 12 rejects braced initializers with string literals inside a co_await
       // expression: "array used as initializer". Built first.)
-      std::string_view method = "resources/subscribe";
+      std::string_view method = mcp::name_of(mcp::Method::resources_subscribe);
       json::object params;
       params["uri"] = uri;
       co_await request(method, std::move(params));
@@ -65,7 +65,7 @@ awaitable<void> Backend::restore_session_state() {
   if (!upstream_log_level_.empty() && has_capability("logging")) {
     std::string level = upstream_log_level_;
     try {
-      std::string_view method = "logging/setLevel";
+      std::string_view method = mcp::name_of(mcp::Method::logging_set_level);
       json::object params;
       params["level"] = level;
       co_await request(method, std::move(params));
@@ -116,7 +116,7 @@ void Backend::forget_session(const std::string& session_id) {
   if (wanted.empty() || wanted == upstream_log_level_ || !up() || !has_capability("logging")) return;
   // Nobody wants the more verbose level any more: ask the server for less.
   upstream_log_level_ = wanted;
-  spawn_request("logging/setLevel", json::object{{"level", wanted}});
+  spawn_request(std::string(mcp::name_of(mcp::Method::logging_set_level)), json::object{{"level", wanted}});
 }
 
 

@@ -192,22 +192,27 @@ awaitable<std::string> HttpTransport::exchange(http::request<http::string_body>&
   co_return co_await client_->exchange(req, x.connection, x.parser, timeout);
 }
 
+http::request<http::string_body> HttpTransport::json_post(const std::string& target, std::string message) const {
+  http::request<http::string_body> req(http::verb::post, target, 11);
+  req.set(http::field::host, url_.host_header);
+  req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
+  req.set(http::field::content_type, "application/json");
+  for (auto& [k, v] : options_.headers) req.set(k, v);  // after ours: the config may override
+  req.body() = std::move(message);
+  req.prepare_payload();
+  return req;
+}
+
 awaitable<void> HttpTransport::post(std::string message) {
   // What the message is decides what a failure means: only a request has a caller to tell.
   auto envelope = peek_envelope(message);
   json::value id = envelope.id;
   bool is_initialize = envelope.method == "initialize";
 
-  http::request<http::string_body> req(http::verb::post, url_.target, 11);
-  req.set(http::field::host, url_.host_header);
-  req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
-  req.set(http::field::content_type, "application/json");
+  auto req = json_post(url_.target, std::move(message));
   req.set(http::field::accept, "application/json, text/event-stream");
   if (!session_id_.empty()) req.set("Mcp-Session-Id", session_id_);
   if (!protocol_version_.empty()) req.set("MCP-Protocol-Version", protocol_version_);
-  for (auto& [k, v] : options_.headers) req.set(k, v);
-  req.body() = std::move(message);
-  req.prepare_payload();
   Exchange x(options_.max_message_bytes);
   auto failure = co_await exchange(req, x, options_.io_timeout);
   if (!failure.empty()) {

@@ -66,6 +66,10 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
   boost::asio::awaitable<std::string> exchange(
       boost::beast::http::request<boost::beast::http::string_body>& req, Exchange& x,
       std::chrono::milliseconds timeout);
+  // A POST of one JSON-RPC message to `target`: Host, User-Agent, Content-Type, the configured
+  // headers, the body.
+  boost::beast::http::request<boost::beast::http::string_body> json_post(const std::string& target,
+                                                                        std::string message) const;
   boost::asio::awaitable<void> post(std::string message);
   boost::asio::awaitable<void> legacy_post(std::string message, boost::json::value id);
   boost::asio::awaitable<void> get_stream_loop();

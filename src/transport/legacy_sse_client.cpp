@@ -111,13 +111,7 @@ awaitable<void> HttpTransport::legacy_stream(std::shared_ptr<asio::steady_timer>
 }
 
 awaitable<void> HttpTransport::legacy_post(std::string message, json::value id) {
-  http::request<http::string_body> req(http::verb::post, endpoint_.target, 11);
-  req.set(http::field::host, url_.host_header);
-  req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
-  req.set(http::field::content_type, "application/json");
-  for (auto& [k, v] : options_.headers) req.set(k, v);
-  req.body() = std::move(message);
-  req.prepare_payload();
+  auto req = json_post(endpoint_.target, std::move(message));
   Exchange x(options_.max_message_bytes);
   auto failure = co_await exchange(req, x, options_.connect_timeout);
   if (!failure.empty()) {
