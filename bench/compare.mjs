@@ -6,12 +6,12 @@
 //
 //   node bench/compare.mjs --old /path/to/old/mcproxy --new build/mcproxy [--calls 20000]
 //                          [--rounds 2] [--only SUBSTRING]
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+
+import * as support from './support.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const opt = (name, fallback) => {
@@ -32,51 +32,12 @@ const rounds = Number(opt('rounds', 2));
 const only = opt('only', '');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-compare-'));
 
-function runLoad(args, label) {
-  const r = spawnSync(load, [...args, '--label', label], { encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0) throw new Error(`mcp_load ${label} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim());
-}
-const peakRssMb = (pid) => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : null;
-};
-
-async function startProxy(bin, name, config) {
-  const file = path.join(tmp, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify(config));
-  const logFile = path.join(tmp, `${name}.log`);
-  const log = fs.openSync(logFile, 'w');
-  const p = spawn(bin, ['--config', file, '--port', '0', '--log-level', 'info'], { stdio: ['ignore', 'ignore', log] });
-  for (let i = 0; i < 600; i++) {
-    await sleep(100);
-    const m = /MCProxy listening on (http:\/\/\S+)/.exec(fs.readFileSync(logFile, 'utf8'));
-    if (m) return { url: m[1], proc: p };
-    if (p.exitCode !== null) throw new Error(`${bin} (${name}) exited:\n${fs.readFileSync(logFile, 'utf8')}`);
-  }
-  throw new Error(`${bin} (${name}) did not start`);
-}
-async function stopProxy(p) {
-  p.proc.kill('SIGTERM');
-  await new Promise((r) => p.proc.once('exit', r));
-}
+const runLoad = (args, label) => support.runLoad(load, args, label);
+const startProxy = (bin, name, config) => support.startProxy(bin, tmp, name, config);
+const { peakRssMb, stopProxy } = support;
 
 const stdioEcho = { mcpServers: { echo: { command: echo } } };
-const stack = {
-  mcpServers: { echo: { command: echo } },
-  httpServer: {
-    middleware: {
-      proxy: [{ type: 'tool_search' }, { type: 'description_enricher', config: { prefix: '[{server}] ' } }],
-      client: {
-        default: [
-          { type: 'logging', config: { file: path.join(tmp, 'traffic.log'), payloads: true, maxPayloadBytes: 1024 } },
-          { type: 'tool_filter', config: { block: ['write_*', 'delete_*'] } },
-          { type: 'security', config: { preset: 'default', scanResults: { action: 'redact' } } },
-        ],
-      },
-    },
-  },
-};
+const stack = support.fullStackConfig(echo, tmp);
 const catalogue = { mcpServers: {} };
 for (let i = 0; i < 50; i++) catalogue.mcpServers[`s${String(i).padStart(2, '0')}`] = { command: echo, args: ['--tools', '99'] };
 // Every session searches, so tool_search keeps state for each of the 1,000 (maxTools: 1, the

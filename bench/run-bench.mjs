@@ -3,12 +3,14 @@
 // scripts/bench.sh; expects the built programs in $BUILD_DIR (default build/).
 //
 // Nothing here is a test: the numbers depend on the machine and are never asserted.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+
+import * as support from './support.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const build = process.env.BUILD_DIR ?? path.join(repo, 'build');
@@ -20,44 +22,9 @@ const calls = Number(process.env.BENCH_CALLS ?? 20000);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-bench-'));
 const everything = path.join(repo, 'tests/node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
-function runLoad(args, label) {
-  const r = spawnSync(load, [...args, '--label', label], { encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0) throw new Error(`mcp_load ${label} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim());
-}
-
-function peakRssMb(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-  return hwm ? Math.round(Number(hwm[1]) / 1024 * 10) / 10 : null;
-}
-function rssMb(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rss = /VmRSS:\s+(\d+) kB/.exec(status);
-  return rss ? Math.round(Number(rss[1]) / 1024 * 10) / 10 : null;
-}
-
-async function startProxy(name, config) {
-  const file = path.join(tmp, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify(config));
-  const args = ['--config', file, '--port', '0', '--log-level', 'info'];
-  // Logs go to a file (info level only prints start-up and errors on this path).
-  const log = fs.openSync(path.join(tmp, `${name}.log`), 'w');
-  const p = spawn(proxyBin, args, { stdio: ['ignore', 'ignore', log] });
-  for (let i = 0; i < 600; i++) {
-    await sleep(100);
-    const text = fs.readFileSync(path.join(tmp, `${name}.log`), 'utf8');
-    const m = /MCProxy listening on (http:\/\/\S+)/.exec(text);
-    if (m) return { url: m[1], proc: p };
-    if (p.exitCode !== null) throw new Error(`proxy ${name} exited:\n${text}`);
-  }
-  throw new Error(`proxy ${name} did not start`);
-}
-
-async function stopProxy(p) {
-  p.proc.kill('SIGTERM');
-  await new Promise((r) => p.proc.once('exit', r));
-}
+const runLoad = (args, label) => support.runLoad(load, args, label);
+const startProxy = (name, config) => support.startProxy(proxyBin, tmp, name, config);
+const { peakRssMb, rssMb, stopProxy } = support;
 
 async function startEchoHttp(extra = []) {
   const p = spawn(echo, ['--http', '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -94,21 +61,7 @@ for (const c of [1, 32]) {
 }
 
 // 3. Full middleware stack (as in example-config.json) vs the bare proxy, stdio echo.
-const stack = {
-  mcpServers: { echo: { command: echo } },
-  httpServer: {
-    middleware: {
-      proxy: [{ type: 'tool_search' }, { type: 'description_enricher', config: { prefix: '[{server}] ' } }],
-      client: {
-        default: [
-          { type: 'logging', config: { file: path.join(tmp, 'traffic.log'), payloads: true, maxPayloadBytes: 1024 } },
-          { type: 'tool_filter', config: { block: ['write_*', 'delete_*'] } },
-          { type: 'security', config: { preset: 'default', scanResults: { action: 'redact' } } },
-        ],
-      },
-    },
-  },
-};
+const stack = support.fullStackConfig(echo, tmp);
 for (const c of [1, 32]) {
   const bare = await startProxy(`bare-${c}`, stdioEcho);
   const bareRun = runLoad(['--url', bare.url, '--tool', 'echo__echo', ...common, '--concurrency', String(c)], `bare proxy C=${c}`);
