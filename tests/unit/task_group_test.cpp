@@ -6,6 +6,8 @@
 
 #include "support_asio.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -105,5 +107,33 @@ TEST_SUITE("task group") {
     io.run();
     CHECK(counts->cancelled == 1);
     CHECK(std::chrono::steady_clock::now() - started < 2s);
+  }
+
+  // The sanitizer tree turns a mistake here into a heap-use-after-free report.
+  TEST_CASE("a wait that is itself cancelled leaves nothing behind for the members' end") {
+    asio::io_context io;
+    TaskGroup group(io.get_executor());
+    auto counts = std::make_shared<Counts>();
+    group.spawn("member", sleeper(io, 50ms, counts));
+    asio::cancellation_signal stop_waiting;
+    bool ended = false, threw = false;
+    // A caller already cancelled (as a request can be) that then waits for the group: the
+    // wait's co_await throws at once, unwinding its frame.
+    auto caller = [&]() -> asio::awaitable<void> {
+      asio::steady_timer before(io, 60s);
+      co_await before.async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled here
+      co_await group.wait(std::chrono::steady_clock::now() + 60s);
+    };
+    asio::co_spawn(io, caller(), asio::bind_cancellation_slot(stop_waiting.slot(), [&](std::exception_ptr e) {
+                     ended = true;
+                     threw = e != nullptr;
+                   }));
+    io.poll();
+    stop_waiting.emit(asio::cancellation_type::terminal);
+    io.run();  // the member ends after the wait's frame is gone
+    CHECK(ended);
+    CHECK(threw);
+    CHECK(counts->finished == 1);
+    CHECK(group.size() == 0);
   }
 }
