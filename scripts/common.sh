@@ -15,6 +15,7 @@ APT_PACKAGES=(
 # lld, and llvm-symbolizer (in llvm-14) so reports name functions and lines.
 SANITIZER_APT_PACKAGES=(clang-14 libclang-rt-14-dev lld-14 llvm-14)
 SANITIZE_BUILD_DIR="${MCPROXY_SANITIZE_BUILD_DIR:-$REPO_ROOT/build-sanitize}"
+TSAN_BUILD_DIR="${MCPROXY_TSAN_BUILD_DIR:-$REPO_ROOT/build-tsan}"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -80,4 +81,12 @@ build_sanitize() {
   cmake --preset sanitize -S "$REPO_ROOT" -B "$SANITIZE_BUILD_DIR" >/dev/null
   log "building the sanitizer tree (clang-14, ASan + UBSan, fuzzers; the first build takes a while)"
   cmake --build "$SANITIZE_BUILD_DIR" -j "$(nproc)"
+}
+
+# The ThreadSanitizer tree (CMakePresets.json "tsan"): the proxy and the unit tests only.
+build_tsan() {
+  log "configuring the ThreadSanitizer tree ($TSAN_BUILD_DIR)"
+  cmake --preset tsan -S "$REPO_ROOT" -B "$TSAN_BUILD_DIR" >/dev/null
+  log "building the ThreadSanitizer tree (clang-14; the first build takes a while)"
+  cmake --build "$TSAN_BUILD_DIR" -j "$(nproc)"
 }

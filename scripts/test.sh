@@ -6,7 +6,9 @@
 #   build-sanitize/  clang-14 with ASan + UBSan + LeakSanitizer: the same tests against the
 #                    sanitized proxy, a check that no sanitizer report was written, and the
 #                    libFuzzer harnesses (seed corpus replay + a deterministic bounded run)
-# Arguments go to both ctest runs (e.g. -R interop.http). MCPROXY_SKIP_SANITIZE=1 runs the
+#   build-tsan/      clang-14 with ThreadSanitizer: the unit tests and the multi-threaded
+#                    interop subset, the proxy on 4 threads, and the same report check
+# Arguments go to every ctest run (e.g. -R interop.http). MCPROXY_SKIP_SANITIZE=1 runs the
 # first tree only. See docs/RELIABILITY.md.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -27,5 +29,11 @@ build_sanitize
 log "running the tests under the sanitizers ($SANITIZE_BUILD_DIR)"
 sanitize_status=0
 ctest --test-dir "$SANITIZE_BUILD_DIR" --output-on-failure --timeout 600 "$@" || sanitize_status=$?
+
+build_tsan
+log "running the tests under ThreadSanitizer ($TSAN_BUILD_DIR)"
+tsan_status=0
+ctest --test-dir "$TSAN_BUILD_DIR" --output-on-failure --timeout 600 "$@" || tsan_status=$?
 [ $status -ne 0 ] && exit $status
-exit $sanitize_status
+[ $sanitize_status -ne 0 ] && exit $sanitize_status
+exit $tsan_status

@@ -35,6 +35,9 @@ class ReverseTag final : public mw::Middleware {
  public:
   explicit ReverseTag(std::shared_ptr<const ReverseTagConfig> config) : config_(std::move(config)) {}
 
+  // It never touches a list, so it lets MCProxy serve lists from its cache.
+  bool list_is_pure(mcproxy::mcp::ListKind) const override { return true; }
+
   bool on_server_notification(mw::Call& notification, const mw::ReverseContext& from) override {
     if (notification.method != mcproxy::mcp::Method::message) return true;
     if (auto* level = notification.params.if_contains("level"); level && level->is_string() &&

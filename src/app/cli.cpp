@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::optional<std::string> host;
   std::optional<int> port;
+  std::optional<int> threads;
   std::string log_level = "info";
   std::string log_format = "auto";
   std::string credentials_path;
@@ -72,6 +73,8 @@ int main(int argc, char** argv) {
   cli.add_option("-p,--port", port, "Port to listen on, 0 for any free port (default 8080; overrides "
                                     "httpServer.port)")
       ->check(CLI::Range(0, 65535));
+  cli.add_option("--threads", threads, "I/O threads, 0 for one per core (default; overrides httpServer.threads)")
+      ->check(CLI::Range(0, 256));
   cli.add_option("--log-level", log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -138,6 +141,7 @@ int main(int argc, char** argv) {
   if (check_command->parsed()) return check_config(config, plan);
   if (host) config.http.host = *host;
   if (port) config.http.port = static_cast<unsigned short>(*port);
+  if (threads) config.http.threads = static_cast<std::size_t>(*threads);
   for (auto& w : config.warnings) spdlog::warn("{}: {}", config_path, w);
 
   try {

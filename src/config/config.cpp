@@ -238,7 +238,7 @@ void read_http(JsonReader& r, const json::value& value, HttpServerConfig& http) 
                {"host", "port", "path", "maxBodyBytes", "maxSessions", "sessionIdleTimeoutSeconds",
                 "pageSize", "shutdownGraceSeconds", "allowedOrigins", "allowedHosts", "middleware",
                 "maxConnections", "headerTimeoutSeconds", "idleTimeoutSeconds",
-                "writeStallTimeoutSeconds", "maxJsonDepth"});
+                "writeStallTimeoutSeconds", "maxJsonDepth", "threads"});
   if (auto* v = obj->if_contains("host")) {
     if (auto s = r.string(*v, child_path(path, "host"))) http.host = *s;
   }
@@ -288,6 +288,9 @@ void read_http(JsonReader& r, const json::value& value, HttpServerConfig& http) 
   if (auto* v = obj->if_contains("maxJsonDepth")) {
     if (auto n = r.integer(*v, child_path(path, "maxJsonDepth"), 16, 10'000))
       http.max_json_depth = static_cast<std::size_t>(*n);
+  }
+  if (auto* v = obj->if_contains("threads")) {
+    if (auto n = r.integer(*v, child_path(path, "threads"), 0, 256)) http.threads = static_cast<std::size_t>(*n);
   }
   if (auto* v = obj->if_contains("allowedOrigins")) {
     if (auto a = r.string_array(*v, child_path(path, "allowedOrigins"))) http.allowed_origins = *a;

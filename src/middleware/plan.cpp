@@ -60,6 +60,13 @@ Pipeline::Pipeline(const std::vector<Maker>& makers, const Site& site, std::shar
   entry_ = std::move(next);
 }
 
+bool Pipeline::list_is_pure(mcp::ListKind kind) const {
+  if (per_session_) return false;
+  for (auto& layer : layers_)
+    if (!layer->list_is_pure(kind)) return false;
+  return true;
+}
+
 bool Pipeline::server_notification(Call& notification, const ReverseContext& from) const {
   for (auto it = layers_.rbegin(); it != layers_.rend(); ++it)
     if (!(*it)->on_server_notification(notification, from)) return false;

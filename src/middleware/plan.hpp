@@ -40,6 +40,8 @@ class Pipeline {
   Service& entry() const noexcept { return *entry_; }
   const std::vector<std::shared_ptr<Middleware>>& layers() const noexcept { return layers_; }  // outermost first
   bool has_per_session_layers() const noexcept { return per_session_; }
+  // Every layer's answer to this list is pure (Middleware::list_is_pure): it may be cached.
+  bool list_is_pure(mcp::ListKind kind) const;
 
   // A server's notification through every layer, innermost first; false when one dropped it.
   bool server_notification(Call& notification, const ReverseContext& from) const;

@@ -71,6 +71,14 @@ class Middleware : public Service {
   virtual boost::asio::awaitable<json::value> on_server_request(Call call, const ReverseContext& from,
                                                                const ReverseNext& next);
 
+  // Whether this layer answers a list request of `kind` (tools/list...) as a function of the
+  // answer of the next link and its own configuration alone: not of the session, the client,
+  // the time or state it keeps. When every proxy layer says so, MCProxy serves the list from
+  // a cache, serialized once per catalogue, protocol version and pipeline (docs/MIDDLEWARE.md);
+  // the layer is then not called for that list until the catalogue changes. False by default:
+  // a middleware that does not say is always called.
+  virtual bool list_is_pure(mcp::ListKind kind) const { return false; }
+
  protected:
   // Typed hooks, one per method of the table; each default calls the next link unchanged.
   virtual boost::asio::awaitable<json::value> list_tools(Call call, RequestContext& ctx);

@@ -86,6 +86,8 @@ void Aggregator::set_backends(Backends backends, config::NamingConfig naming, st
   naming_ = std::move(naming);
   page_size_ = page_size;
   built_generations_.clear();  // forces a rebuild
+  ++catalogue_generation_;     // and pages of the old size are not served again
+  list_cache_.clear();
 }
 
 bool Aggregator::uses(const Backend& backend) const noexcept {
@@ -116,6 +118,8 @@ awaitable<void> Aggregator::refresh() {
 }
 
 void Aggregator::rebuild() {
+  ++catalogue_generation_;
+  list_cache_.clear();
   auto next = std::make_shared<Catalogue>();
   const auto& backends = *backends_;
   // Tools and prompts are renamed; resources and templates keep their URIs (or get the
@@ -207,6 +211,20 @@ awaitable<json::value> Aggregator::list(ListKind kind, const json::object& param
   result[list_key(kind)] = std::move(page);
   if (end < all.size()) result["nextCursor"] = encode_cursor(end, kind);
   co_return result;
+}
+
+std::shared_ptr<const std::string> Aggregator::cached_list(const std::string& key) const {
+  auto it = list_cache_.find(key);
+  return it == list_cache_.end() ? nullptr : it->second;
+}
+
+void Aggregator::cache_list(std::string key, std::uint64_t generation, std::shared_ptr<const std::string> serialized) {
+  if (generation != catalogue_generation_) return;
+  // Bounded: keys are few (kinds x pages x protocol versions x pipelines), but a reload keeps
+  // adding pipelines until the next rebuild.
+  constexpr std::size_t kMaxEntries = 1024;
+  if (list_cache_.size() >= kMaxEntries) list_cache_.clear();
+  list_cache_.emplace(std::move(key), std::move(serialized));
 }
 
 const Aggregator::Route* Aggregator::tool_route(const std::string& name) const {

@@ -72,6 +72,15 @@ class Aggregator {
   json::object server_capabilities() const;
   std::string instructions() const;
 
+  // The list cache ("serialize once"): list results already serialized for the current
+  // catalogue, by a key McpServer makes (kind, cursor, protocol version, proxy pipeline). A
+  // rebuild of the catalogue empties it, so an entry never outlives what it was made from.
+  std::uint64_t catalogue_generation() const noexcept { return catalogue_generation_; }
+  std::shared_ptr<const std::string> cached_list(const std::string& key) const;
+  // Kept only if the catalogue is still the one of `generation` (it may be rebuilt while a
+  // list is computed).
+  void cache_list(std::string key, std::uint64_t generation, std::shared_ptr<const std::string> serialized);
+
   // Where a final name leads; for middleware (which server a name comes from), tests and
   // `mcproxy list`. The pointer is valid until the caller's next co_await.
   struct Route {
@@ -119,6 +128,8 @@ class Aggregator {
   config::NamingConfig naming_;
   std::size_t page_size_;
   std::shared_ptr<const Catalogue> catalogue_;
+  std::uint64_t catalogue_generation_ = 0;
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> list_cache_;
   std::vector<std::uint64_t> built_generations_;  // per backend, at the last rebuild
   std::set<std::pair<std::string, std::string>> warned_duplicates_;  // (uri, second server)
 };

@@ -3,8 +3,10 @@
 // the SSE stream of an HTTP POST, the standalone GET stream, or stdout in stdio mode.
 
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <cstddef>
+#include <string>
 
 namespace mcproxy::proxy {
 
@@ -17,7 +19,9 @@ class ClientStream {
   virtual ~ClientStream() = default;
   // Queues the message; false if this stream cannot carry it (closed, or the client did not
   // accept an event stream), so the caller can use another route.
-  virtual bool send(const boost::json::object& message) = 0;
+  bool send(const boost::json::object& message) { return send_serialized(boost::json::serialize(message)); }
+  // The same with the message already serialized (a response from the list cache).
+  virtual bool send_serialized(std::string message) = 0;
 };
 
 }  // namespace mcproxy::proxy

@@ -64,18 +64,39 @@ std::string new_session_id() {
   return id;
 }
 
-HttpEndpoint::HttpEndpoint(McpServer& server, SessionManager& sessions, const config::Config& config)
-    : server_(server), sessions_(sessions), config_(config), policy_(config.http), legacy_(server, sessions) {}
+HttpEndpoint::HttpEndpoint(McpServer& server, SessionManager& sessions, const config::Config& config,
+                           asio::any_io_executor core)
+    : server_(server),
+      sessions_(sessions),
+      config_(config),
+      path_(config.http.path),
+      core_(std::move(core)),
+      policy_(std::make_shared<const OriginPolicy>(config.http)),
+      legacy_(server, sessions) {}
 
+awaitable<void> HttpEndpoint::on_core(HttpExchange& exchange, std::function<awaitable<void>()> work) {
+  auto edge = exchange.executor();
+  exchange.set_executor(core_);
+  struct Back {
+    HttpExchange& exchange;
+    asio::any_io_executor edge;
+    ~Back() { exchange.set_executor(edge); }
+  } back{exchange, edge};
+  co_await asio::co_spawn(core_, std::move(work), asio::use_awaitable);
+}
+
+// On the connection's strand: the checks that need nothing but the request, then the rest on
+// the core.
 awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchange) {
   std::string_view host = request[http::field::host];
-  if (!policy_.host_allowed(host)) {
+  auto policy = policy_.load();
+  if (!policy->host_allowed(host)) {
     spdlog::warn("refused a request for Host \"{}\" (not a loopback name; see httpServer.allowedHosts)", host);
     co_await exchange.respond(error_response(http::status::forbidden, ec::kInvalidRequest,
                                              "Forbidden: Host header is not allowed"));
     co_return;
   }
-  if (auto origin = request[http::field::origin]; !origin.empty() && !policy_.origin_allowed(origin)) {
+  if (auto origin = request[http::field::origin]; !origin.empty() && !policy->origin_allowed(origin)) {
     spdlog::warn("refused a request from Origin \"{}\" (see httpServer.allowedOrigins)", origin);
     co_await exchange.respond(error_response(http::status::forbidden, ec::kInvalidRequest,
                                              "Forbidden: Origin is not allowed"));
@@ -88,23 +109,32 @@ awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchang
       co_await exchange.respond(method_not_allowed("GET"));
       co_return;
     }
-    co_await exchange.respond(health());
+    std::function<awaitable<void>()> report = [&]() -> awaitable<void> { co_await exchange.respond(health()); };
+    co_await on_core(exchange, std::move(report));
     co_return;
   }
-  if (path != config_.http.path && LegacySseEndpoint::serves(path)) {
-    co_await legacy_.handle(request, exchange);
+  if (path != path_ && LegacySseEndpoint::serves(path)) {
+    std::function<awaitable<void>()> legacy = [&] { return legacy_.handle(request, exchange); };
+    co_await on_core(exchange, std::move(legacy));
     co_return;
   }
-  if (path != config_.http.path) {
-    co_await exchange.respond(error_response(
-        http::status::not_found, ec::kInvalidRequest,
-        fmt::format("Not found: the MCP endpoint is {} (and /health)", config_.http.path)));
+  if (path != path_) {
+    co_await exchange.respond(error_response(http::status::not_found, ec::kInvalidRequest,
+                                             fmt::format("Not found: the MCP endpoint is {} (and /health)", path_)));
     co_return;
   }
   switch (request.method()) {
     case http::verb::post: co_await handle_post(request, exchange); break;
-    case http::verb::get: co_await handle_get(request, exchange); break;
-    case http::verb::delete_: co_await handle_delete(request, exchange); break;
+    case http::verb::get: {
+      std::function<awaitable<void>()> get = [&] { return handle_get(request, exchange); };
+      co_await on_core(exchange, std::move(get));
+      break;
+    }
+    case http::verb::delete_: {
+      std::function<awaitable<void>()> del = [&] { return handle_delete(request, exchange); };
+      co_await on_core(exchange, std::move(del));
+      break;
+    }
     default: {
       co_await exchange.respond(method_not_allowed("GET, POST, DELETE"));
     }
@@ -171,7 +201,17 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
   } else {
     classify(std::move(body));
   }
+  // Parsed here, on the connection's strand; served on the core.
+  std::function<awaitable<void>()> serve = [&] {
+    return serve_post(request, exchange, messages, immediate_errors, batch, json_ok, sse_ok);
+  };
+  co_await on_core(exchange, std::move(serve));
+}
 
+awaitable<void> HttpEndpoint::serve_post(HttpRequest& request, HttpExchange& exchange,
+                                         std::vector<mcp::Message>& messages,
+                                         std::vector<json::object>& immediate_errors, bool batch, bool json_ok,
+                                         bool sse_ok) {
   bool has_initialize = std::any_of(messages.begin(), messages.end(), [](auto& m) {
     return m.is_request() && m.method() == "initialize";
   });
@@ -244,7 +284,7 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
     HttpResponse res(http::status::ok, 11);
     res.set(http::field::content_type, "application/json");
     if (session->initialize_seen()) res.set("Mcp-Session-Id", session->id());
-    res.body() = json::serialize(reply ? *reply : mcp::make_error(nullptr, ec::kInternalError, "no response"));
+    res.body() = reply ? std::move(*reply) : json::serialize(mcp::make_error(nullptr, ec::kInternalError, "no response"));
     co_await exchange.respond(std::move(res));
     co_return;
   }
@@ -265,7 +305,8 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
   // The request's processing and the stream's writer run side by side; this handler (and so
   // the exchange and its socket) ends only when both have.
   auto process = [&]() -> awaitable<void> {
-    std::vector<json::object> responses = std::move(immediate_errors);
+    std::vector<std::string> responses;  // serialized
+    for (auto& e : immediate_errors) responses.push_back(json::serialize(e));
     for (auto& message : messages) {
       auto reply = co_await server_.handle(session, std::move(message), &stream);
       if (reply) responses.push_back(std::move(*reply));
@@ -278,11 +319,12 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
       co_return;
     }
     if (batch) {
-      json::array arr;
-      for (auto& r : responses) arr.push_back(std::move(r));
-      stream.finish(json::serialize(arr), json_ok);
+      std::string array = "[";
+      for (auto& r : responses) array.append(array.size() > 1 ? "," : "").append(r);
+      array.push_back(']');
+      stream.finish(std::move(array), json_ok);
     } else {
-      stream.finish(json::serialize(responses.front()), json_ok);
+      stream.finish(std::move(responses.front()), json_ok);
     }
   };
   co_await (process() && stream.write_loop());

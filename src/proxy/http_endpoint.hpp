@@ -13,6 +13,10 @@
 //   GET /sse, POST /messages   the legacy HTTP+SSE transport (2024-11-05): LegacySseEndpoint.
 // Sessions have a random Mcp-Session-Id (404 once ended); MCP-Protocol-Version is checked;
 // Host and Origin are validated against DNS rebinding (OriginPolicy); /health is HealthReport.
+//
+// handle() starts on the connection's strand, where it checks the request and parses a POST
+// body; what needs sessions or backends then runs on the core executor (on_core), with the
+// connection's coroutine waiting. Only immutable members are read on the connection's strand.
 
 #include "config/config.hpp"
 #include "proxy/health.hpp"
@@ -22,7 +26,9 @@
 #include "proxy/session_manager.hpp"
 #include "transport/http_server.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,10 +37,15 @@ namespace mcproxy::proxy {
 class HttpEndpoint {
  public:
   void set_config_status(const ConfigStatus* status) noexcept { config_status_ = status; }
-  HttpEndpoint(McpServer& server, SessionManager& sessions, const config::Config& config);
+  HttpEndpoint(McpServer& server, SessionManager& sessions, const config::Config& config,
+               boost::asio::any_io_executor core);
 
   boost::asio::awaitable<void> handle(transport::HttpRequest& request,
                                       transport::HttpExchange& exchange);
+  // Reload: the new allowedHosts / allowedOrigins (connections already checked keep theirs).
+  void set_policy(const config::HttpServerConfig& http) {
+    policy_.store(std::make_shared<const OriginPolicy>(http));
+  }
   // Ends open GET streams (shutdown).
   void stop() noexcept {
     stopping_ = true;
@@ -42,8 +53,15 @@ class HttpEndpoint {
   }
 
  private:
+  // Runs `work` on the core with the exchange (its DisconnectWatch, its PostStream) there.
+  boost::asio::awaitable<void> on_core(transport::HttpExchange& exchange,
+                                       std::function<boost::asio::awaitable<void>()> work);
   boost::asio::awaitable<void> handle_post(transport::HttpRequest& request,
                                            transport::HttpExchange& exchange);
+  boost::asio::awaitable<void> serve_post(transport::HttpRequest& request, transport::HttpExchange& exchange,
+                                          std::vector<mcp::Message>& messages,
+                                          std::vector<boost::json::object>& immediate_errors, bool batch,
+                                          bool json_ok, bool sse_ok);
   boost::asio::awaitable<void> handle_get(transport::HttpRequest& request,
                                           transport::HttpExchange& exchange);
   boost::asio::awaitable<void> handle_delete(transport::HttpRequest& request,
@@ -52,8 +70,10 @@ class HttpEndpoint {
 
   McpServer& server_;
   SessionManager& sessions_;
-  const config::Config& config_;
-  OriginPolicy policy_;
+  const config::Config& config_;  // core only: a reload replaces it
+  const std::string path_;        // bound once
+  boost::asio::any_io_executor core_;
+  std::atomic<std::shared_ptr<const OriginPolicy>> policy_;  // read on connection strands
   bool stopping_ = false;
   const ConfigStatus* config_status_ = nullptr;
   LegacySseEndpoint legacy_;

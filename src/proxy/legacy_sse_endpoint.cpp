@@ -70,9 +70,9 @@ class LegacySseEndpoint::Connection final : public ClientStream {
  public:
   explicit Connection(std::shared_ptr<DownstreamSession> session) : session_(std::move(session)) {}
 
-  bool send(const json::object& message) override {
+  bool send_serialized(std::string message) override {
     if (ended_ || session_->closed()) return false;
-    queue_.push_back(transport::format_sse_event(json::serialize(message), {}, "message"));
+    queue_.push_back(transport::format_sse_event(message, {}, "message"));
     queued_bytes_ += queue_.back().size();
     if (queued_bytes_ > kMaxQueuedBytesPerStream) {
       spdlog::warn("session {}: the client does not read its SSE stream ({} bytes queued): "
@@ -248,7 +248,7 @@ awaitable<void> LegacySseEndpoint::handle_message(HttpRequest& request, HttpExch
       [&server = server_, session, connection,
        m = std::move(*message)]() mutable -> awaitable<void> {
         auto reply = co_await server.handle(session, std::move(m), connection.get());
-        if (reply && !connection->send(*reply))
+        if (reply && !connection->send_serialized(std::move(*reply)))
           spdlog::debug("session {}: reply dropped, the SSE stream is closed", session->label());
       },
       log_failure);

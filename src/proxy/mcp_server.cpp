@@ -55,6 +55,15 @@ awaitable<json::value> McpServer::initialize(DownstreamSession& session, const j
 
 namespace {
 
+// {"jsonrpc":"2.0","id":<id>,"result":<result>} around a result serialized once.
+std::string response_with_result(const json::value& id, std::string_view result) {
+  std::string id_text = json::serialize(id);
+  std::string out;
+  out.reserve(result.size() + id_text.size() + 40);
+  out.append(R"({"jsonrpc":"2.0","id":)").append(id_text).append(R"(,"result":)").append(result).push_back('}');
+  return out;
+}
+
 // The innermost proxy-level service: the session's aggregator (shared or its own), routing
 // by the method table.
 class AggregatorService final : public middleware::Service {
@@ -141,7 +150,25 @@ void McpServer::on_notification(DownstreamSession& session, const mcp::Message& 
   }
 }
 
-awaitable<std::optional<json::object>> McpServer::handle(std::shared_ptr<DownstreamSession> session,
+std::string McpServer::list_cache_key(DownstreamSession& session, const middleware::Call& call) {
+  const mcp::MethodInfo* info = mcp::info(call.method);
+  if (!info || info->routing != mcp::Routing::list || !info->list || !session.aggregator) return {};
+  // Only the cursor selects what a list answers (_meta carries a progress token at most).
+  const json::value* cursor = nullptr;
+  for (auto& [key, value] : call.params) {
+    if (key == "cursor") cursor = &value;
+    else if (key != "_meta") return {};
+  }
+  if (cursor && !cursor->is_string()) return {};
+  auto pipeline = pipeline_for(session);
+  if (!pipeline->list_is_pure(*info->list)) return {};
+  // The pipeline's address with its generation: a reload makes a new one.
+  return fmt::format("{}|{}|{}|{}|{}", static_cast<int>(*info->list), session.protocol_version(),
+                     static_cast<const void*>(pipeline.get()), pipeline_generation_,
+                     cursor ? std::string_view(cursor->get_string()) : std::string_view("-"));
+}
+
+awaitable<std::optional<std::string>> McpServer::handle(std::shared_ptr<DownstreamSession> session,
                                                          mcp::Message message, ClientStream* stream) {
   session->last_activity = std::chrono::steady_clock::now();
   if (message.is_notification()) {
@@ -167,6 +194,17 @@ awaitable<std::optional<json::object>> McpServer::handle(std::shared_ptr<Downstr
   }
   middleware::Call call{std::string(message.method()), std::move(params)};
   const std::string method = call.name;
+  std::string cache_key = list_cache_key(*session, call);
+  std::uint64_t catalogue_generation = 0;
+  if (!cache_key.empty()) {
+    co_await session->aggregator->refresh();  // a catalogue that changed empties the cache
+    auto cached = session->aggregator->cached_list(cache_key);
+    if (cached) {
+      spdlog::debug("session {} req#{} {} answered from the list cache", session->label(), ctx.correlation_id, method);
+      co_return response_with_result(ctx.id, *cached);
+    }
+    catalogue_generation = session->aggregator->catalogue_generation();
+  }
   session->add_in_flight(ctx);
   ++in_flight_;
   struct Done {
@@ -199,7 +237,12 @@ awaitable<std::optional<json::object>> McpServer::handle(std::shared_ptr<Downstr
     adapt_result_for_client(method, result, session->protocol_version());
     spdlog::debug("session {} req#{} {} ok in {} us", session->label(), ctx.correlation_id, method,
                   elapsed_us());
-    co_return mcp::make_result(ctx.id, std::move(result));
+    if (!cache_key.empty()) {
+      auto serialized = std::make_shared<const std::string>(json::serialize(result));
+      session->aggregator->cache_list(std::move(cache_key), catalogue_generation, serialized);
+      co_return response_with_result(ctx.id, *serialized);
+    }
+    co_return json::serialize(mcp::make_result(ctx.id, std::move(result)));
   } catch (const std::exception& e) {
     auto why = ctx.cancellation.reason();
     if (why == mcp::Cancellation::Reason::client || why == mcp::Cancellation::Reason::disconnected) {
@@ -212,23 +255,24 @@ awaitable<std::optional<json::object>> McpServer::handle(std::shared_ptr<Downstr
     if (why == mcp::Cancellation::Reason::shutdown) {
       spdlog::info("session {} req#{} {} cancelled: MCProxy is stopping", session->label(), ctx.correlation_id,
                    method);
-      co_return mcp::make_error(ctx.id, ec::kProxyStopping,
-                                fmt::format("MCProxy is stopping: '{}' was still running when the shutdown "
-                                            "grace period ended; retry on another instance or after a restart",
-                                            method));
+      co_return json::serialize(
+          mcp::make_error(ctx.id, ec::kProxyStopping,
+                          fmt::format("MCProxy is stopping: '{}' was still running when the shutdown "
+                                      "grace period ended; retry on another instance or after a restart",
+                                      method)));
     }
     if (auto* mcp_error = dynamic_cast<const McpError*>(&e)) {
       spdlog::info("session {} req#{} {} failed in {} us: {} ({})", session->label(), ctx.correlation_id, method,
                    elapsed_us(), e.what(), mcp_error->code());
       // An error of MCProxy's own may name a backend's URL or command: never with a secret.
       if (support::holds_secret(e.what()))
-        co_return mcp::make_error(ctx.id, McpError(mcp_error->code(), support::redact(e.what()), mcp_error->data()));
-      co_return mcp::make_error(ctx.id, *mcp_error);
+        co_return json::serialize(mcp::make_error(ctx.id, McpError(mcp_error->code(), support::redact(e.what()), mcp_error->data())));
+      co_return json::serialize(mcp::make_error(ctx.id, *mcp_error));
     }
     spdlog::error("session {} req#{} {} internal error: {}", session->label(), ctx.correlation_id,
                   method, e.what());
-    co_return mcp::make_error(ctx.id, ec::kInternalError,
-                              support::redact(fmt::format("Internal error in MCProxy: {}", e.what())));
+    co_return json::serialize(mcp::make_error(ctx.id, ec::kInternalError,
+                              support::redact(fmt::format("Internal error in MCProxy: {}", e.what()))));
   }
 }
 

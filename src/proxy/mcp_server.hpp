@@ -8,6 +8,11 @@
 // Each request runs as a child coroutine bound to its ProxyRequest's cancellation slot, so a
 // cancel reaches every wait on its way. A request its client cancelled (or whose client went
 // away) gets no response at all; one cancelled because MCProxy is stopping gets -32003.
+//
+// Lists are served from the session's aggregator's cache when every proxy middleware says its
+// answer to that list is pure (Middleware::list_is_pure): the result is serialized once per
+// catalogue, protocol version, pipeline and page, and each later request only splices its id
+// in front of those bytes.
 
 #include "mcp/jsonrpc.hpp"
 #include "middleware/plan.hpp"
@@ -32,9 +37,10 @@ class McpServer {
   // Hot reload: requests already running keep the chain they started with.
   void set_proxy_middleware(const std::vector<middleware::Maker>& proxy_middleware);
 
-  // Returns the response for a request, nothing for a notification or response. `stream`, if
-  // set, carries messages related to this request (progress, sampling...) before the response.
-  boost::asio::awaitable<std::optional<json::object>> handle(
+  // Returns the response for a request, serialized; nothing for a notification or response.
+  // `stream`, if set, carries messages related to this request (progress, sampling...) before
+  // the response.
+  boost::asio::awaitable<std::optional<std::string>> handle(
       std::shared_ptr<DownstreamSession> session, mcp::Message message, ClientStream* stream);
 
  // The proxy middleware a session's requests go through (shared, or its own when a layer
@@ -56,6 +62,8 @@ class McpServer {
   boost::asio::awaitable<json::value> initialize(DownstreamSession& session,
                                                  const json::object& params);
   void on_notification(DownstreamSession& session, const mcp::Message& message);
+  // The list-cache key of this request, or empty when it may not be cached.
+  std::string list_cache_key(DownstreamSession& session, const middleware::Call& call);
 
   SessionManager& sessions_;
   std::vector<middleware::Maker> makers_;

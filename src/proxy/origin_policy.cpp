@@ -34,24 +34,25 @@ bool is_loopback_name(std::string_view host) {
 
 }  // namespace
 
-OriginPolicy::OriginPolicy(const config::HttpServerConfig& http) : http_(http) {
+OriginPolicy::OriginPolicy(const config::HttpServerConfig& http)
+    : allowed_hosts_(http.allowed_hosts), allowed_origins_(http.allowed_origins) {
   boost::system::error_code err;
-  auto& host = http_.host;
+  auto& host = http.host;
   auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, err);
   loopback_only_ = !err && address.is_loopback();
 }
 
 bool OriginPolicy::host_allowed(std::string_view host) const {
-  for (auto& allowed : http_.allowed_hosts)
+  for (auto& allowed : allowed_hosts_)
     if (ascii_lower(allowed) == ascii_lower(host) || ascii_lower(allowed) == ascii_lower(strip_port(host))) return true;
   // Bound to loopback, only loopback names may reach us (DNS rebinding defence). When bound to
   // another address, the operator decides with allowedHosts; without it any Host is served.
-  if (!loopback_only_) return http_.allowed_hosts.empty();
+  if (!loopback_only_) return allowed_hosts_.empty();
   return !host.empty() && is_loopback_name(strip_port(host));
 }
 
 bool OriginPolicy::origin_allowed(std::string_view origin) const {
-  for (auto& allowed : http_.allowed_origins)
+  for (auto& allowed : allowed_origins_)
     if (allowed == "*" || ascii_lower(allowed) == ascii_lower(origin)) return true;
   // Otherwise only pages served from this machine's loopback names.
   auto scheme_end = origin.find("://");

@@ -6,20 +6,24 @@
 
 #include "config/config.hpp"
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace mcproxy::proxy {
 
 class OriginPolicy {
  public:
-  // Keeps a reference: a reload replaces the config in place (the bound host never changes).
+  // A copy of what it needs: connections on other threads read it while a reload makes the
+  // next one (HttpEndpoint swaps them atomically).
   explicit OriginPolicy(const config::HttpServerConfig& http);
 
   bool host_allowed(std::string_view host) const;
   bool origin_allowed(std::string_view origin) const;
 
  private:
-  const config::HttpServerConfig& http_;
+  std::vector<std::string> allowed_hosts_;
+  std::vector<std::string> allowed_origins_;
   bool loopback_only_;
 };
 

@@ -22,11 +22,11 @@ PostStream::PostStream(transport::HttpExchange& exchange, DownstreamSession& ses
       on_abandon_(std::move(on_abandon)),
       wake_(exchange.executor(), std::chrono::steady_clock::time_point::max()) {}
 
-bool PostStream::send(const boost::json::object& message) {
+bool PostStream::send_serialized(std::string message) {
   if (!sse_allowed_ || abandoned_ || final_ || no_response_) return false;
   // No event ids: a POST stream is not resumable here (a GET with Last-Event-ID replays the
   // standalone stream), and ids would make clients try to resume it.
-  queue_.push_back(transport::format_sse_event(boost::json::serialize(message), {}, "message"));
+  queue_.push_back(transport::format_sse_event(message, {}, "message"));
   queued_bytes_ += queue_.back().size();
   if (queued_bytes_ > kMaxQueuedBytesPerStream) {
     give_up(fmt::format("the client does not read its response stream ({} bytes queued)",

@@ -33,7 +33,7 @@ class PostStream final : public ClientStream {
 
   // Queues a related message. False when this stream cannot carry it (the client did not
   // accept an event stream, or the stream is finished or given up).
-  bool send(const boost::json::object& message) override;
+  bool send_serialized(std::string message) override;
   // The final response (serialized): as the stream's last event if one was started, else as
   // a JSON body when `json_ok` (the client accepts JSON). The writer ends after it.
   void finish(std::string payload, bool json_ok);

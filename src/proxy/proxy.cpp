@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 namespace mcproxy::proxy {
 
@@ -46,6 +47,13 @@ std::string now_iso() {
   return fmt::format("{:%FT%T}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
+// httpServer.threads, 0 meaning one per core; stdio serves one client and needs no more than one.
+std::size_t resolve_threads(const config::HttpServerConfig& http, Downstream downstream) {
+  if (downstream == Downstream::stdio) return 1;
+  if (http.threads > 0) return http.threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 bool shared_mode(const config::ServerConfig& server) {
   return server.session_mode != config::SessionMode::per_client || server.disabled;
 }
@@ -54,7 +62,10 @@ bool shared_mode(const config::ServerConfig& server) {
 
 Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream,
              std::vector<std::pair<std::string, std::string>> credentials)
-    : config_(std::move(config)),
+    : threads_(resolve_threads(config.http, downstream)),
+      io_(static_cast<int>(threads_)),
+      core_(asio::make_strand(io_)),
+      config_(std::move(config)),
       plan_(std::move(plan)),
       downstream_(downstream),
       credentials_(std::move(credentials)),
@@ -62,7 +73,7 @@ Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream
       relay_(std::make_unique<Relay>()) {
   ::signal(SIGPIPE, SIG_IGN);
   mcp::set_max_json_depth(config_.http.max_json_depth);
-  auto executor = io_.get_executor();
+  asio::any_io_executor executor = core_;
   for (auto& server : config_.servers) {
     if (!shared_mode(server)) continue;
     backends_.push_back(std::make_shared<Backend>(executor, server, relay_.get(), shared_client_capabilities(),
@@ -75,7 +86,7 @@ Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream
   config_status_.loaded_at = now_iso();
 
   if (downstream_ == Downstream::http) {
-    endpoint_ = std::make_unique<HttpEndpoint>(*server_, *sessions_, config_);
+    endpoint_ = std::make_unique<HttpEndpoint>(*server_, *sessions_, config_, executor);
     endpoint_->set_config_status(&config_status_);
     transport::HttpServerOptions options;
     options.host = config_.http.host;
@@ -86,8 +97,10 @@ Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream
     options.idle_timeout = config_.http.idle_timeout;
     options.write_timeout = config_.http.write_stall_timeout;
     if (const char* sndbuf = std::getenv("MCPROXY_TEST_SNDBUF")) options.send_buffer_bytes = std::atoi(sndbuf);
+    // Connections get strands of their own on the whole pool: their reading, HTTP parsing and
+    // JSON parsing run beside the core.
     http_ = std::make_shared<transport::HttpServer>(
-        executor, options, [endpoint = endpoint_.get()](transport::HttpRequest& req, transport::HttpExchange& ex) {
+        executor, io_.get_executor(), options, [endpoint = endpoint_.get()](transport::HttpRequest& req, transport::HttpExchange& ex) {
           return endpoint->handle(req, ex);
         });
     // Bind before starting anything, so a busy port fails fast and leaves no child behind.
@@ -101,13 +114,20 @@ Proxy::~Proxy() = default;
 int Proxy::run() {
   wait_for_signals();
   wait_for_hangup();
-  asio::co_spawn(io_, start(), [this](std::exception_ptr e) {
+  asio::co_spawn(core_, start(), [this](std::exception_ptr e) {
     if (!e) return;
     log_exception("start-up", e);
     exit_code_ = 1;
     begin_shutdown("start-up failed");
   });
+  // Every thread lives until the last backend has stopped (shutdown() stops io_ after that):
+  // a child's PR_SET_PDEATHSIG follows the thread that forked it, so none may end earlier.
+  std::vector<std::thread> pool;
+  pool.reserve(threads_ - 1);
+  for (std::size_t i = 1; i < threads_; ++i) pool.emplace_back([this] { io_.run(); });
+  if (threads_ > 1) spdlog::debug("serving with {} threads", threads_);
   io_.run();
+  for (auto& t : pool) t.join();
   return exit_code_;
 }
 
@@ -150,7 +170,7 @@ awaitable<void> Proxy::start() {
   if (up < backends_.size()) spdlog::warn("{} of {} backends are up; the others are left out", up, backends_.size());
   watcher_->start();
   if (downstream_ == Downstream::stdio) {
-    stdio_ = std::make_unique<StdioEndpoint>(io_.get_executor(), *server_, *sessions_, config_.http.max_body_bytes,
+    stdio_ = std::make_unique<StdioEndpoint>(core_, *server_, *sessions_, config_.http.max_body_bytes,
                                              [this] { begin_shutdown("end of input"); });
     stdio_->start();
     spdlog::info("MCProxy serving MCP on stdin/stdout");
@@ -168,7 +188,7 @@ awaitable<void> Proxy::start() {
 // Sessions that clients abandoned (no DELETE) end after the idle timeout, and with them their
 // per-client backends.
 awaitable<void> Proxy::sweep_idle_sessions() {
-  asio::steady_timer sweep(io_);
+  asio::steady_timer sweep(core_);
   while (!stopping_) {
     sweep.expires_after(std::min<std::chrono::seconds>(config_.http.session_idle_timeout, std::chrono::seconds(60)));
     co_await sweep.async_wait(kTuple);
@@ -177,7 +197,7 @@ awaitable<void> Proxy::sweep_idle_sessions() {
 }
 
 void Proxy::spawn_reload(std::string why) {
-  asio::co_spawn(io_, reload(std::move(why)), [](std::exception_ptr e) { log_exception("reload", e); });
+  asio::co_spawn(core_, reload(std::move(why)), [](std::exception_ptr e) { log_exception("reload", e); });
 }
 
 awaitable<void> Proxy::reload(std::string why) {
@@ -224,7 +244,7 @@ awaitable<void> Proxy::reload(std::string why) {
       next_backends.push_back(existing);
     } else {
       if (existing) stopped.push_back(existing);
-      auto b = std::make_shared<Backend>(io_.get_executor(), s, relay_.get(), shared_client_capabilities(),
+      auto b = std::make_shared<Backend>(core_, s, relay_.get(), shared_client_capabilities(),
                                          next_plan.client_for(s.name));
       started.push_back(b);
       next_backends.push_back(b);
@@ -244,6 +264,7 @@ awaitable<void> Proxy::reload(std::string why) {
   backends_ = std::move(next_backends);
   shared_->set_backends(backends_, config_.naming, config_.http.page_size);
   server_->set_proxy_middleware(plan_.proxy);
+  if (endpoint_) endpoint_->set_policy(config_.http);
   co_await shared_->refresh();
   ++config_status_.generation;
   config_status_.loaded_at = now_iso();
@@ -258,7 +279,7 @@ void Proxy::begin_shutdown(std::string_view why) {
   if (stopping_) return;
   stopping_ = true;
   spdlog::info("{}: shutting down", why);
-  asio::co_spawn(io_, shutdown(), [](std::exception_ptr e) { log_exception("shutdown", e); });
+  asio::co_spawn(core_, shutdown(), [](std::exception_ptr e) { log_exception("shutdown", e); });
 }
 
 awaitable<void> Proxy::shutdown() {

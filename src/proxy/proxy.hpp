@@ -4,7 +4,9 @@
 // config on change or SIGHUP, and on SIGINT/SIGTERM (or end of stdin) stop: stop accepting, let
 // requests in flight finish within the grace period, cancel the rest ("MCProxy is stopping"),
 // end every session, stop every backend. No child is left behind. A second signal exits at
-// once. Everything runs on one io_context owned here.
+// once. Threads: see "Concurrency" in docs/ARCHITECTURE.md: httpServer.threads run one
+// io_context; the proxy's MCP state (sessions, backends, catalogue, middleware) lives on one
+// strand, `core_`; the byte work of each HTTP connection runs on its own strand beside it.
 
 #include "config/config.hpp"
 #include "middleware/plan.hpp"
@@ -14,6 +16,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <csignal>
 #include <memory>
@@ -65,7 +68,10 @@ class Proxy {
   void wait_for_hangup();
   boost::asio::awaitable<void> sweep_idle_sessions();
 
-  boost::asio::io_context io_{1};
+  std::size_t threads_;  // resolved: httpServer.threads, or one per core
+  boost::asio::io_context io_;
+  // Everything the proxy knows about MCP runs here, one handler at a time.
+  boost::asio::strand<boost::asio::io_context::executor_type> core_;
   // The config and plan are replaced in place on reload: components hold references to them.
   config::Config config_;
   middleware::Plan plan_;
@@ -84,10 +90,10 @@ class Proxy {
   std::unique_ptr<HttpEndpoint> endpoint_;
   std::unique_ptr<StdioEndpoint> stdio_;
   std::shared_ptr<ConfigWatcher> watcher_;
-  boost::asio::signal_set signals_{io_, SIGINT, SIGTERM};
-  boost::asio::signal_set hangup_{io_, SIGHUP};
+  boost::asio::signal_set signals_{core_, SIGINT, SIGTERM};
+  boost::asio::signal_set hangup_{core_, SIGHUP};
 
-  support::TaskGroup background_{io_.get_executor()};  // the idle-session sweep
+  support::TaskGroup background_{core_};  // the idle-session sweep
 
   int exit_code_ = 0;
   bool stopping_ = false;

@@ -60,9 +60,9 @@ void StdioEndpoint::start() {
   asio::co_spawn(executor_, write_loop(), log);
 }
 
-bool StdioEndpoint::send(const json::object& message) {
+bool StdioEndpoint::send_serialized(std::string message) {
   if (output_failed_) return false;
-  queue_.push_back(json::serialize(message));
+  queue_.push_back(std::move(message));
   queued_bytes_ += queue_.back().size() + 1;
   if (queued_bytes_ > 4 * kMaxQueuedBytesPerStream) {
     // The client does not read stdout: bounded memory wins, the proxy ends like a closed pipe.
@@ -129,7 +129,7 @@ void StdioEndpoint::on_line(std::string_view line) {
       executor_,
       [this, m = std::move(*message)]() mutable -> awaitable<void> {
         auto reply = co_await server_.handle(session_, std::move(m), this);
-        if (reply) send(*reply);
+        if (reply) send_serialized(std::move(*reply));
       },
       [](std::exception_ptr e) {
         if (!e) return;

@@ -28,7 +28,7 @@ class StdioEndpoint final : public ClientStream {
   // Starts reading stdin; throws if stdin/stdout cannot be used.
   void start();
   // ClientStream: queues one message for stdout.
-  bool send(const boost::json::object& message) override;
+  bool send_serialized(std::string message) override;
   // Waits until everything queued is written (shutdown).
   boost::asio::awaitable<void> flush();
 

@@ -2,6 +2,7 @@
 // Logs a repeated refusal once per cause, not once per event: the first occurrence is logged
 // at once, later ones are counted and summed up at most once a minute. A flood of bad
 // connections or an upstream that keeps overflowing a buffer must not flood the log too.
+// Thread-safe (connections on different threads share one).
 
 #include <spdlog/spdlog.h>
 
@@ -9,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -22,6 +24,7 @@ class LogOncePerCause {
   // `cause` is a short stable key ("maxConnections"); `message` is what a user reads.
   void warn(const std::string& cause, std::string_view message) {
     auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
     auto& entry = causes_[cause];
     if (entry.count == 0 && entry.logged_at == std::chrono::steady_clock::time_point{}) {
       spdlog::warn("{}", message);
@@ -43,6 +46,7 @@ class LogOncePerCause {
     std::chrono::steady_clock::time_point logged_at{};
   };
   std::chrono::seconds interval_;
+  std::mutex mutex_;
   std::unordered_map<std::string, Entry> causes_;
 };
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 namespace mcproxy::support {
 
@@ -30,9 +31,16 @@ void inject_test_fault_from_env() {
   } else if (std::strcmp(fault, "leak") == 0) {
     leaked = new int[16];
     leaked = nullptr;
+  } else if (std::strcmp(fault, "data-race") == 0) {
+    // Two threads write one plain int with nothing ordering them (ThreadSanitizer).
+    static int counter = 0;
+    std::thread other([] { counter = counter + 1; });
+    counter = counter + 2;
+    other.join();
+    sink = counter;
   } else {
     std::fprintf(stderr, "mcproxy: unknown MCPROXY_TEST_FAULT (heap-use-after-free, "
-                         "signed-integer-overflow, leak)\n");
+                         "signed-integer-overflow, leak, data-race)\n");
     std::exit(2);
   }
 }

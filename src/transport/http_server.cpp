@@ -3,6 +3,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -100,7 +102,15 @@ std::string format_sse_event(std::string_view data, std::string_view id, std::st
 }
 
 HttpServer::HttpServer(asio::any_io_executor executor, HttpServerOptions options, HttpHandler handler)
-    : executor_(executor), options_(std::move(options)), handler_(std::move(handler)), acceptor_(executor) {}
+    : HttpServer(executor, executor, std::move(options), std::move(handler)) {}
+
+HttpServer::HttpServer(asio::any_io_executor executor, asio::any_io_executor connections,
+                       HttpServerOptions options, HttpHandler handler)
+    : executor_(executor),
+      connection_pool_(std::move(connections)),
+      options_(std::move(options)),
+      handler_(std::move(handler)),
+      acceptor_(executor) {}
 
 void HttpServer::listen() {
   boost::system::error_code ec;
@@ -143,26 +153,51 @@ void HttpServer::stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   // Connections waiting for a request end now; those inside the handler end with it.
+  std::lock_guard lock(mutex_);
   for (auto& c : connections_)
-    if (c.idle) c.stream->cancel();
+    if (c->idle) interrupt(c, false);
+}
+
+void HttpServer::interrupt(const std::shared_ptr<Connection>& c, bool close) {
+  asio::post(c->executor, [self = shared_from_this(), c, close] {
+    // On the connection's strand, so its coroutine is suspended; still idle means it waits
+    // for a request (not inside a handler, which may use the socket from another executor).
+    {
+      std::lock_guard lock(self->mutex_);
+      if (!c->stream) return;
+      if (!c->idle) {
+        c->closing = false;  // a request arrived meanwhile: it stays, and counts again
+        return;
+      }
+    }
+    c->stream->cancel();
+    boost::system::error_code ignored;
+    if (close) c->stream->socket().close(ignored);
+  });
+}
+
+void HttpServer::set_idle(Connection& c, bool idle) {
+  std::lock_guard lock(mutex_);
+  c.idle = idle;
+  if (idle) c.idle_since = std::chrono::steady_clock::now();
 }
 
 bool HttpServer::evict_oldest_idle() {
-  auto oldest = connections_.end();
-  for (auto it = connections_.begin(); it != connections_.end(); ++it)
-    if (it->idle && (oldest == connections_.end() || it->idle_since < oldest->idle_since)) oldest = it;
-  if (oldest == connections_.end()) return false;
-  oldest->idle = false;  // counted once: its coroutine ends and unlists it soon
-  oldest->stream->cancel();
-  boost::system::error_code ignored;
-  oldest->stream->socket().close(ignored);
+  std::lock_guard lock(mutex_);
+  std::shared_ptr<Connection> oldest;
+  for (auto& c : connections_)
+    if (c->idle && !c->closing && (!oldest || c->idle_since < oldest->idle_since)) oldest = c;
+  if (!oldest) return false;
+  oldest->closing = true;  // counted once: its coroutine ends and unlists it soon
+  interrupt(oldest, true);
   return true;
 }
 
 awaitable<void> HttpServer::accept_loop() {
   asio::steady_timer backoff(executor_);
   while (!stopping_) {
-    auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
+    // The accepted socket belongs to a new strand: its connection runs there.
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(connection_pool_), kTuple);
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) break;
       if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
@@ -182,7 +217,10 @@ awaitable<void> HttpServer::accept_loop() {
     }
     // Count only connections still serving (an evicted one may not have unlisted itself yet).
     std::size_t live = 0;
-    for (auto& c : connections_) live += c.stream->socket().is_open() ? 1 : 0;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& c : connections_) live += c->closing ? 0 : 1;
+    }
     if (live >= options_.max_connections && !evict_oldest_idle()) {
       refusals_.warn("maxConnections",
                      fmt::format("refused a connection: {} connections are open and none is idle "
@@ -192,7 +230,8 @@ awaitable<void> HttpServer::accept_loop() {
       socket.close(ignored);
       continue;
     }
-    asio::co_spawn(executor_,
+    auto strand = socket.get_executor();
+    asio::co_spawn(strand,
                    [self = shared_from_this(), s = std::move(socket)]() mutable {
                      return self->serve_connection(std::move(s));
                    },
@@ -214,13 +253,22 @@ awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
     socket.set_option(asio::socket_base::send_buffer_size(options_.send_buffer_bytes), ec);
   beast::tcp_stream stream(std::move(socket));
   auto self = shared_from_this();
-  auto entry = connections_.insert(connections_.end(), Connection{&stream});
+  auto entry = std::make_shared<Connection>(Connection{&stream, stream.get_executor()});
+  {
+    std::lock_guard lock(mutex_);
+    connections_.push_back(entry);
+  }
+  // Unlisted (and its stream forgotten) on this strand, where interrupt() looks at it.
   struct Unlist {
-    ConnectionList& list;
-    ConnectionList::iterator it;
-    ~Unlist() { list.erase(it); }
-  } unlist{connections_, entry};
-  co_await serve(stream, entry);
+    HttpServer& server;
+    std::shared_ptr<Connection> entry;
+    ~Unlist() {
+      std::lock_guard lock(server.mutex_);
+      entry->stream = nullptr;
+      server.connections_.remove(entry);
+    }
+  } unlist{*this, entry};
+  co_await serve(stream, *entry);
 }
 
 namespace {
@@ -250,12 +298,11 @@ awaitable<void> drain_and_close(beast::tcp_stream& stream) {
 
 }  // namespace
 
-awaitable<void> HttpServer::serve(beast::tcp_stream& stream, ConnectionList::iterator self) {
+awaitable<void> HttpServer::serve(beast::tcp_stream& stream, Connection& self) {
   beast::flat_buffer buffer;
   bool first = true;
   while (!stopping_) {
-    self->idle = true;
-    self->idle_since = std::chrono::steady_clock::now();
+    set_idle(self, true);
     if (!first && buffer.size() == 0) {
       // Keep-alive: wait (up to idleTimeout) for the first byte of the next request; from
       // there, its header has headerTimeout like the first request's.
@@ -271,7 +318,7 @@ awaitable<void> HttpServer::serve(beast::tcp_stream& stream, ConnectionList::ite
     stream.expires_after(options_.header_timeout);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
     if (!ec && !parser.is_done()) {
-      self->idle = false;  // a request is arriving: not a candidate for eviction
+      set_idle(self, false);  // a request is arriving: not a candidate for eviction
       stream.expires_after(options_.body_timeout);
       std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kTuple);
     }
@@ -307,7 +354,7 @@ awaitable<void> HttpServer::serve(beast::tcp_stream& stream, ConnectionList::ite
       co_await drain_and_close(stream);
       co_return;
     }
-    self->idle = false;
+    set_idle(self, false);
     stream.expires_never();
     HttpRequest request = parser.release();
     HttpExchange exchange(stream, request, options_.write_timeout);

@@ -9,6 +9,12 @@
 // is closed to admit a new one (a flood of idle sockets cannot lock out a real client), and
 // running out of file descriptors does the same instead of spinning. Refusals are logged once
 // per cause. It knows nothing of MCP: the handler decides what each request gets.
+//
+// Threads: the accept loop runs on the server's executor; each connection on a strand of its
+// own, made on the `connections` executor (the whole thread pool), so the reading and parsing
+// of different connections run in parallel. The handler starts on the connection's strand; it
+// may carry the exchange to another executor (HttpExchange::set_executor) as long as the
+// connection's coroutine waits meanwhile (it does: it awaits the handler).
 
 #include "support/log_once.hpp"
 
@@ -20,9 +26,11 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <chrono>
+#include <atomic>
 #include <functional>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace mcproxy::transport {
@@ -37,7 +45,7 @@ class HttpExchange {
  public:
   HttpExchange(boost::beast::tcp_stream& stream, const HttpRequest& request,
                std::chrono::milliseconds write_timeout)
-      : stream_(stream), request_(request), write_timeout_(write_timeout) {}
+      : stream_(stream), request_(request), write_timeout_(write_timeout), executor_(stream.get_executor()) {}
 
   boost::asio::awaitable<void> respond(HttpResponse response);
   // Sends the header of a `text/event-stream` response (chunked). Extra headers come from
@@ -51,7 +59,10 @@ class HttpExchange {
   bool responded() const noexcept { return responded_; }
   bool streaming() const noexcept { return streaming_; }
   boost::asio::ip::tcp::socket& socket() noexcept { return stream_.socket(); }
-  boost::asio::any_io_executor executor() { return stream_.get_executor(); }
+  // Where the handler runs now: the connection's strand, or the executor the handler moved
+  // the exchange to (what runs beside the exchange, e.g. a DisconnectWatch, runs there too).
+  boost::asio::any_io_executor executor() const { return executor_; }
+  void set_executor(boost::asio::any_io_executor executor) { executor_ = std::move(executor); }
   bool keep_alive() const noexcept { return keep_alive_; }
   void close_after() noexcept { keep_alive_ = false; }
 
@@ -62,6 +73,7 @@ class HttpExchange {
   bool responded_ = false;
   bool streaming_ = false;
   bool keep_alive_ = true;
+  boost::asio::any_io_executor executor_;
 };
 
 using HttpHandler = std::function<boost::asio::awaitable<void>(HttpRequest&, HttpExchange&)>;
@@ -83,7 +95,10 @@ struct HttpServerOptions {
 
 class HttpServer : public std::enable_shared_from_this<HttpServer> {
  public:
+  // `connections`: where each connection's strand is made (default: `executor`).
   HttpServer(boost::asio::any_io_executor executor, HttpServerOptions options, HttpHandler handler);
+  HttpServer(boost::asio::any_io_executor executor, boost::asio::any_io_executor connections,
+             HttpServerOptions options, HttpHandler handler);
 
   // Binds and listens; throws std::runtime_error naming the address if that fails.
   void listen();
@@ -91,30 +106,43 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
   // Stops accepting and closes idle connections; streams in progress end on their own.
   void stop();
   boost::asio::ip::tcp::endpoint local_endpoint() const;
-  std::size_t connections() const noexcept { return connections_.size(); }
+  std::size_t connections() const {
+    std::lock_guard lock(mutex_);
+    return connections_.size();
+  }
 
   // Serves one already-connected socket until it closes (the accept loop's per-connection
   // work; also how the fuzzer feeds requests over a socketpair).
   boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket);
 
  private:
+  // One open connection as the accept loop sees it. `stream` is touched only on the
+  // connection's own strand (closing it from elsewhere is posted there); the other fields
+  // under mutex_.
   struct Connection {
-    boost::beast::tcp_stream* stream;
+    boost::beast::tcp_stream* stream;  // null once the connection's coroutine ended
+    boost::asio::any_io_executor executor;
     bool idle = true;  // waiting for a request (not inside the handler)
+    bool closing = false;  // evicted or stopped: no longer counted
     std::chrono::steady_clock::time_point idle_since = std::chrono::steady_clock::now();
   };
-  using ConnectionList = std::list<Connection>;
+  using ConnectionList = std::list<std::shared_ptr<Connection>>;
 
   boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> serve(boost::beast::tcp_stream& stream, ConnectionList::iterator self);
+  boost::asio::awaitable<void> serve(boost::beast::tcp_stream& stream, Connection& self);
+  void set_idle(Connection& c, bool idle);
   // Closes the connection idle for longest; false if every connection is busy.
   bool evict_oldest_idle();
+  // Cancels (and with `close`, closes) an idle connection's socket, on that connection's strand.
+  void interrupt(const std::shared_ptr<Connection>& c, bool close);
 
   boost::asio::any_io_executor executor_;
+  boost::asio::any_io_executor connection_pool_;
   HttpServerOptions options_;
   HttpHandler handler_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_ = false;
+  mutable std::mutex mutex_;
   ConnectionList connections_;
   support::LogOncePerCause refusals_;
 };

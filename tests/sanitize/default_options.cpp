@@ -20,4 +20,9 @@ const char* __ubsan_default_options() {
   return "log_path=" MCPROXY_SANITIZER_REPORT_DIR "/report:halt_on_error=1:print_stacktrace=1";
 }
 
+// ThreadSanitizer (the tsan preset): halt at the first race, so a report fails its test too.
+const char* __tsan_default_options() {
+  return "log_path=" MCPROXY_SANITIZER_REPORT_DIR "/report:halt_on_error=1:second_deadlock_stack=1";
+}
+
 }  // extern "C"

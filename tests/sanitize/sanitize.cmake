@@ -1,5 +1,6 @@
 # The sanitizer pass, included by tests/CMakeLists.txt when MCPROXY_SANITIZER_PASS is ON (the
-# "sanitize" preset). See docs/RELIABILITY.md.
+# "sanitize" preset: ASan, UBSan, LSan) or MCPROXY_TSAN_PASS is ON (the "tsan" preset:
+# ThreadSanitizer). See docs/RELIABILITY.md.
 #
 #   sanitizer.clear-reports  first: empties sanitizer-reports/ (a fixture every test requires)
 #   every other test         runs with ASAN_OPTIONS / UBSAN_OPTIONS writing reports there; the
@@ -31,10 +32,19 @@ endif()
 if(EXISTS ${sanitize_dir}/ubsan.supp)
   string(APPEND ubsan_options ":suppressions=${sanitize_dir}/ubsan.supp")
 endif()
+set(tsan_options "${common_options}:second_deadlock_stack=1")
+if(EXISTS ${sanitize_dir}/tsan.supp)
+  string(APPEND tsan_options ":suppressions=${sanitize_dir}/tsan.supp")
+endif()
 set(sanitizer_env
   "ASAN_OPTIONS=${asan_options}"
   "UBSAN_OPTIONS=${ubsan_options}"
-  "LSAN_OPTIONS=${lsan_options}")
+  "LSAN_OPTIONS=${lsan_options}"
+  "TSAN_OPTIONS=${tsan_options}")
+set(self_check_kind asan)
+if(MCPROXY_TSAN_PASS)
+  set(self_check_kind tsan)
+endif()
 if(MCPROXY_LLVM_SYMBOLIZER)
   list(APPEND sanitizer_env "ASAN_SYMBOLIZER_PATH=${MCPROXY_LLVM_SYMBOLIZER}")
 endif()
@@ -61,7 +71,7 @@ set_tests_properties(sanitizer.clear-reports PROPERTIES
 
 add_test(NAME sanitizer.self-check
          COMMAND bash ${sanitize_dir}/self_check.sh $<TARGET_FILE:mcproxy>
-                 ${CMAKE_BINARY_DIR}/sanitizer-self-check ${sanitize_dir}/check_reports.sh)
+                 ${CMAKE_BINARY_DIR}/sanitizer-self-check ${sanitize_dir}/check_reports.sh ${self_check_kind})
 set_tests_properties(sanitizer.self-check PROPERTIES
   ENVIRONMENT "${sanitizer_env}"
   TIMEOUT 120

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# self_check.sh MCPROXY DIR CHECKER: the sanitizer pass can fail. For each deliberate fault of
+# self_check.sh MCPROXY DIR CHECKER [asan|tsan]: the sanitizer pass can fail. For each deliberate fault of
 # src/support/test_hooks.cpp (built with MCPROXY_TEST_HOOKS), the sanitized mcproxy must die
 # or exit non-zero, leave a report naming the fault in DIR, and CHECKER (the script the final
 # sanitizer.reports test runs) must fail on DIR. DIR is private: the real report folder stays
@@ -8,6 +8,7 @@ set -uo pipefail
 bin="${1:?usage: self_check.sh MCPROXY DIR CHECKER}"
 dir="${2:?}"
 checker="${3:?}"
+kind="${4:-asan}"
 failed=0
 
 check_fault() {
@@ -18,6 +19,7 @@ check_fault() {
   MCPROXY_TEST_FAULT="$fault" \
     ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$sub/report" \
     UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$sub/report" \
+    TSAN_OPTIONS="${TSAN_OPTIONS:-}:log_path=$sub/report" \
     "$bin" --version >"$sub.out" 2>&1
   local status=$?
   local ok=1
@@ -42,9 +44,13 @@ check_fault() {
   fi
 }
 
-check_fault heap-use-after-free asan "ERROR: AddressSanitizer: heap-use-after-free"
-check_fault signed-integer-overflow ubsan "signed integer overflow"
-check_fault leak asan "ERROR: LeakSanitizer: detected memory leaks"
+if [ "$kind" = tsan ]; then
+  check_fault data-race tsan "WARNING: ThreadSanitizer: data race"
+else
+  check_fault heap-use-after-free asan "ERROR: AddressSanitizer: heap-use-after-free"
+  check_fault signed-integer-overflow ubsan "signed integer overflow"
+  check_fault leak asan "ERROR: LeakSanitizer: detected memory leaks"
+fi
 
 # And the checker passes on an empty folder (else the final test would always fail).
 rm -rf "$dir/empty" && mkdir -p "$dir/empty"

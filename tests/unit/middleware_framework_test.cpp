@@ -354,6 +354,38 @@ TEST_SUITE("middleware framework") {
     CHECK(asked == 1);
   }
 
+  // --- the list cache's question: is every layer's list pure? -----------------------------------
+
+  TEST_CASE("a pipeline's list is cacheable only when every layer says it is pure") {
+    using mcproxy::mcp::ListKind;
+    struct PureLists final : Middleware {
+      bool list_is_pure(ListKind kind) const override { return kind != ListKind::prompts; }
+    };
+    auto inner = std::make_shared<ScriptedService>();
+    std::vector<Maker> none;
+    std::vector<Maker> silent{Maker([](const Site&) { return std::make_shared<PassThrough>(); })};
+    std::vector<Maker> pure{Maker([](const Site&) { return std::make_shared<PureLists>(); })};
+    std::vector<Maker> mixed{pure[0], silent[0]};
+    std::vector<Maker> per_session{Maker([](const Site&) { return std::make_shared<PureLists>(); }, true)};
+    CHECK(Pipeline(none, Site{}, inner).list_is_pure(ListKind::tools));          // nothing to ask
+    CHECK_FALSE(Pipeline(silent, Site{}, inner).list_is_pure(ListKind::tools));  // not said: not pure
+    CHECK(Pipeline(pure, Site{}, inner).list_is_pure(ListKind::tools));
+    CHECK_FALSE(Pipeline(pure, Site{}, inner).list_is_pure(ListKind::prompts));
+    CHECK_FALSE(Pipeline(mixed, Site{}, inner).list_is_pure(ListKind::tools));   // one layer decides
+    CHECK_FALSE(Pipeline(per_session, Site{}, inner).list_is_pure(ListKind::tools));
+  }
+
+  TEST_CASE("the built-in proxy middleware say which lists they compute per session") {
+    using mcproxy::mcp::ListKind;
+    auto inner = std::make_shared<ScriptedService>();
+    CHECK(proxy_pipeline("description_enricher", R"({"prefix":"x"})", inner)->list_is_pure(ListKind::tools));
+    auto unbounded = proxy_pipeline("tool_search", R"({"maxTools":0})", inner);
+    CHECK(unbounded->list_is_pure(ListKind::tools));
+    auto bounded = proxy_pipeline("tool_search", R"({"maxTools":5})", inner);
+    CHECK_FALSE(bounded->list_is_pure(ListKind::tools));  // grows with each session's searches
+    CHECK(bounded->list_is_pure(ListKind::prompts));
+  }
+
   // --- per-session instances and state ----------------------------------------------------------
 
   TEST_CASE("a maker that asks for one instance per session marks its pipeline") {

@@ -28,6 +28,8 @@ class DescriptionEnricher final : public Middleware {
  public:
   explicit DescriptionEnricher(std::shared_ptr<const DescriptionEnricherConfig> config)
       : config_(std::move(config)) {}
+  // Its text depends on the name, the server that owns it and the config alone.
+  bool list_is_pure(mcp::ListKind) const override { return true; }
 
  protected:
   boost::asio::awaitable<json::value> list_tools(Call call, RequestContext& ctx) override;

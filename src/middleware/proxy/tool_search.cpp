@@ -184,6 +184,10 @@ void ToolSearch::refresh_index(const json::array& tools) {
                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
 }
 
+bool ToolSearch::list_is_pure(mcp::ListKind kind) const {
+  return kind != mcp::ListKind::tools || config_->max_tools == 0;
+}
+
 awaitable<json::value> ToolSearch::list_tools(Call call, RequestContext& ctx) {
   json::array tools = co_await all_tools(ctx);
   refresh_index(tools);

@@ -54,6 +54,9 @@ class ToolIndex {
 class ToolSearch final : public Middleware {
  public:
   explicit ToolSearch(std::shared_ptr<const ToolSearchConfig> config);
+  // tools/list grows with a session's searches, unless maxTools is 0 (every tool is listed);
+  // the other lists pass through.
+  bool list_is_pure(mcp::ListKind kind) const override;
 
  protected:
   boost::asio::awaitable<json::value> list_tools(Call call, RequestContext& ctx) override;

@@ -20,7 +20,7 @@ const LISTENING_RE = /MCProxy listening on (http:\/\/\S+)/;
 // How a crashed proxy ends: by one of these signals, or with the shell's 128 + signal codes
 // that sanitizer runtimes and abort handlers leave.
 const CRASH_SIGNALS = new Set(['SIGSEGV', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP']);
-const CRASH_CODES = new Set([134, 135, 136, 139]);
+const CRASH_CODES = new Set([66, 134, 135, 136, 139]);  // 66: ThreadSanitizer found a race
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 
@@ -113,7 +113,9 @@ export async function startProxy(config, { extraArgs = [], env = process.env, cw
     fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
   }
 
-  const args = ['--config', configFile, '--port', '0', '--log-level', 'debug', ...extraArgs];
+  // The ThreadSanitizer pass runs the proxy on more threads than this machine has cores.
+  const threads = process.env.MCPROXY_TEST_THREADS ? ['--threads', process.env.MCPROXY_TEST_THREADS] : [];
+  const args = ['--config', configFile, '--port', '0', '--log-level', 'debug', ...threads, ...extraArgs];
   const command = wrapper.length ? wrapper[0] : bin;
   const commandArgs = wrapper.length ? [...wrapper.slice(1), bin, ...args] : args;
   const proc = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd });
