@@ -4,6 +4,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_build_deps
+# The allocator trial preloads Debian's mimalloc and jemalloc (they are not linked in).
+apt_install libmimalloc2.0 libjemalloc2 util-linux
 ensure_test_node_modules  # server-everything for the "real server" pair
 # The public gateways run side by side (bench/package-lock.json pins them).
 (cd "$REPO_ROOT/bench" && npm ci --no-audit --no-fund --loglevel=error)

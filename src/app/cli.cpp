@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   cli.add_option("-p,--port", port, "Port to listen on, 0 for any free port (default 8080; overrides "
                                     "httpServer.port)")
       ->check(CLI::Range(0, 65535));
-  cli.add_option("--threads", threads, "I/O threads, 0 for one per core (default; overrides httpServer.threads)")
+  cli.add_option("--threads", threads, "I/O threads, 0 for one per core (default 1; overrides httpServer.threads)")
       ->check(CLI::Range(0, 256));
   cli.add_option("--log-level", log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))

@@ -72,8 +72,9 @@ struct HttpServerConfig {
   std::chrono::seconds write_stall_timeout{30};
   // Deepest JSON nesting accepted in any message, from clients and from backends alike.
   std::size_t max_json_depth = 64;
-  // I/O threads (0: one per core). Set once at start; a reload does not change it.
-  std::size_t threads = 0;
+  // I/O threads, 0 for one per core. 1 by default: measured faster while the proxy shares a
+  // small machine with its backends (docs/PERFORMANCE.md). Read at start; a reload keeps it.
+  std::size_t threads = 1;
   // Extra values accepted in Origin / Host besides the loopback ones.
   std::vector<std::string> allowed_origins;
   std::vector<std::string> allowed_hosts;

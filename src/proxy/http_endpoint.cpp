@@ -76,6 +76,10 @@ HttpEndpoint::HttpEndpoint(McpServer& server, SessionManager& sessions, const co
 
 awaitable<void> HttpEndpoint::on_core(HttpExchange& exchange, std::function<awaitable<void>()> work) {
   auto edge = exchange.executor();
+  if (edge == core_) {  // one thread: the connection already runs on the core
+    co_await work();
+    co_return;
+  }
   exchange.set_executor(core_);
   struct Back {
     HttpExchange& exchange;

@@ -64,7 +64,7 @@ Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream
              std::vector<std::pair<std::string, std::string>> credentials)
     : threads_(resolve_threads(config.http, downstream)),
       io_(static_cast<int>(threads_)),
-      core_(asio::make_strand(io_)),
+      core_(threads_ > 1 ? asio::any_io_executor(asio::make_strand(io_)) : asio::any_io_executor(io_.get_executor())),
       config_(std::move(config)),
       plan_(std::move(plan)),
       downstream_(downstream),
@@ -96,6 +96,7 @@ Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream
     options.header_timeout = config_.http.header_timeout;
     options.idle_timeout = config_.http.idle_timeout;
     options.write_timeout = config_.http.write_stall_timeout;
+    options.strand_per_connection = threads_ > 1;
     if (const char* sndbuf = std::getenv("MCPROXY_TEST_SNDBUF")) options.send_buffer_bytes = std::atoi(sndbuf);
     // Connections get strands of their own on the whole pool: their reading, HTTP parsing and
     // JSON parsing run beside the core.

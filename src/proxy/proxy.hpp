@@ -70,8 +70,9 @@ class Proxy {
 
   std::size_t threads_;  // resolved: httpServer.threads, or one per core
   boost::asio::io_context io_;
-  // Everything the proxy knows about MCP runs here, one handler at a time.
-  boost::asio::strand<boost::asio::io_context::executor_type> core_;
+  // Everything the proxy knows about MCP runs here, one handler at a time: a strand on several
+  // threads, the io_context itself on one (no strand, no hop: the single-threaded fast path).
+  boost::asio::any_io_executor core_;
   // The config and plan are replaced in place on reload: components hold references to them.
   config::Config config_;
   middleware::Plan plan_;

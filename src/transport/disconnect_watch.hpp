@@ -14,8 +14,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cerrno>
 #include <functional>
 #include <memory>
+
+#include <sys/socket.h>
 
 namespace mcproxy::transport {
 
@@ -50,16 +53,23 @@ class DisconnectWatch {
   static boost::asio::awaitable<void> watch(std::shared_ptr<State> state,
                                             boost::asio::ip::tcp::socket& socket) {
     namespace asio = boost::asio;
-    auto [err] = co_await socket.async_wait(
-        asio::ip::tcp::socket::wait_read,
-        asio::bind_cancellation_slot(state->stop.slot(), asio::as_tuple(asio::use_awaitable)));
-    if (err || !state->active) co_return;
-    char byte;
-    boost::system::error_code rec;
-    auto n = socket.receive(asio::buffer(&byte, 1), asio::ip::tcp::socket::message_peek, rec);
-    if (rec || n == 0) {
-      state->gone = true;
-      if (auto on_gone = std::move(state->on_gone)) on_gone();
+    for (;;) {
+      auto [err] = co_await socket.async_wait(
+          asio::ip::tcp::socket::wait_read,
+          asio::bind_cancellation_slot(state->stop.slot(), asio::as_tuple(asio::use_awaitable)));
+      if (err || !state->active) co_return;
+      // Never a blocking peek: a readiness the reactor reports may be stale (the bytes of the
+      // request that was just read), and a blocking receive here would hold the whole executor
+      // until the client sends or closes (it stalled every request for 10 s under load).
+      // (Asio's own receive() waits out EAGAIN even with MSG_DONTWAIT: the kernel call it is.)
+      char byte;
+      ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;  // nothing yet
+      if (n <= 0) {
+        state->gone = true;
+        if (auto on_gone = std::move(state->on_gone)) on_gone();
+      }
+      co_return;  // gone, or the client sent more (it is there)
     }
   }
 

@@ -196,8 +196,10 @@ bool HttpServer::evict_oldest_idle() {
 awaitable<void> HttpServer::accept_loop() {
   asio::steady_timer backoff(executor_);
   while (!stopping_) {
-    // The accepted socket belongs to a new strand: its connection runs there.
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(connection_pool_), kTuple);
+    // On several threads the accepted socket belongs to a new strand: its connection runs there.
+    auto executor = options_.strand_per_connection ? asio::any_io_executor(asio::make_strand(connection_pool_))
+                                                   : connection_pool_;
+    auto [ec, socket] = co_await acceptor_.async_accept(executor, kTuple);
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) break;
       if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {

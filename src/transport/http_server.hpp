@@ -91,6 +91,9 @@ struct HttpServerOptions {
   // Test-only: SO_SNDBUF of accepted sockets (MCPROXY_TEST_SNDBUF), so that a test can fill a
   // client's pipe with a few KB instead of the kernel's megabytes. 0 leaves the default.
   int send_buffer_bytes = 0;
+  // Each connection on a strand of its own made on the `connections` executor (a thread pool);
+  // off (one thread: no strand needed), connections run on that executor itself.
+  bool strand_per_connection = false;
 };
 
 class HttpServer : public std::enable_shared_from_this<HttpServer> {

@@ -115,7 +115,9 @@ export async function startProxy(config, { extraArgs = [], env = process.env, cw
 
   // The ThreadSanitizer pass runs the proxy on more threads than this machine has cores.
   const threads = process.env.MCPROXY_TEST_THREADS ? ['--threads', process.env.MCPROXY_TEST_THREADS] : [];
-  const args = ['--config', configFile, '--port', '0', '--log-level', 'debug', ...threads, ...extraArgs];
+  // extraArgs may set its own --log-level (an option given twice is refused).
+  const level = extraArgs.includes('--log-level') ? [] : ['--log-level', 'debug'];
+  const args = ['--config', configFile, '--port', '0', ...level, ...threads, ...extraArgs];
   const command = wrapper.length ? wrapper[0] : bin;
   const commandArgs = wrapper.length ? [...wrapper.slice(1), bin, ...args] : args;
   const proc = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd });
