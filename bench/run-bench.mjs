@@ -5,6 +5,7 @@
 // Nothing here is a test: the numbers depend on the machine and are never asserted.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -248,10 +249,21 @@ if (fs.existsSync(path.join(peers, 'supergateway')) && fs.existsSync(path.join(p
     { name: 'supergateway 4.0.0', tool: 'echo', args: (port) => [path.join(peers, 'supergateway'), '--stdio', echo, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none'] },
     { name: 'mcp-proxy 6.7.19', tool: 'echo', args: (port) => [path.join(peers, 'mcp-proxy'), '--port', String(port), '--host', '127.0.0.1', '--', echo] },
   ];
-  const freePort = () => 20000 + Math.floor(Math.random() * 20000);
+  // A port the kernel just handed out on loopback (a random one can be in use already).
+  const freePort = () => new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+  // supergateway has no host option and would listen on every interface: the preload makes a
+  // listen() given only a port bind 127.0.0.1 (the interop tests use it for the same reason).
+  const loopback = path.join(repo, 'tests/interop/support/loopback-listen.cjs');
   async function startGateway(g) {
-    const port = freePort();
-    const p = spawn(process.execPath, g.args(port), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const port = await freePort();
+    const p = spawn(process.execPath, ['--require', loopback, ...g.args(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     p.stderr.on('data', (d) => { stderr += d; });
     const url = `http://127.0.0.1:${port}/mcp`;

@@ -75,10 +75,11 @@ const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' 
  * (taskset); `env` extra environment variables (LD_PRELOAD for the allocator trial).
  */
 export async function startProxy(bin, dir, name, config, { args = [], wrapper = [], env = {} } = {}) {
-  const file = path.join(dir, `${name}.json`);
+  const base = name.replace(/[^A-Za-z0-9_.-]+/g, '_');  // a label ("C=256/64") as a file name
+  const file = path.join(dir, `${base}.json`);
   fs.writeFileSync(file, JSON.stringify(config));
   // Logs go to a file (info level only prints start-up and errors on this path).
-  const logFile = path.join(dir, `${name}.log`);
+  const logFile = path.join(dir, `${base}.log`);
   const log = fs.openSync(logFile, 'w');
   const argv = ['--config', file, '--port', '0', '--log-level', 'info', ...args];
   const command = wrapper.length ? wrapper[0] : bin;

@@ -106,6 +106,20 @@ test('a backend whose command does not exist, and a remote one that cannot be re
   }
 });
 
+test('mcproxy check: example-config.json and every config under examples/ are valid', () => {
+  // examples/middleware/ needs its own binary (its middleware is compiled in): its own test runs it.
+  const examples = fs
+    .readdirSync(path.join(repoRoot, 'examples'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'middleware')
+    .flatMap((d) => fs.readdirSync(path.join(repoRoot, 'examples', d.name)).filter((f) => /\.(json|ya?ml)$/.test(f)).map((f) => path.join('examples', d.name, f)));
+  assert.ok(examples.length >= 1, 'there are example configs');
+  for (const file of ['example-config.json', ...examples]) {
+    const r = spawnSync(bin, ['check', path.join(repoRoot, file)], { encoding: 'utf8', env: process.env });
+    assert.equal(r.status, 0, `${file}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /configuration is valid/, file);
+  }
+});
+
 test('mcproxy check: a good config exits 0 with a summary, secrets not shown', () => {
   process.env.MCPROXY_CHECK_SECRET = 'hunter2-secret';
   const file = writeConfig('check-good.json', {
