@@ -170,15 +170,23 @@ awaitable<Reply> post(beast::tcp_stream& stream, beast::flat_buffer& buffer, con
   reply.session = std::string(parser.get()["mcp-session-id"]);
   bool sse = parser.get()[http::field::content_type].starts_with("text/event-stream");
   std::string text;
-  char chunk[64 * 1024];
+  // A large answer (tools/list of 5,000 tools is over 1 MB) is read in a few big steps into a
+  // string sized once, so the generator's own cost stays small next to the proxy's.
+  if (auto length = parser.content_length()) text.reserve(*length);
+  // One buffer per call in flight (the workers of one thread read at the same time): 64 KB in
+  // the frame as before, 1 MB for an answer known to be larger.
+  char small[64 * 1024];
+  std::vector<char> large(text.capacity() > sizeof small ? (1u << 20) : 0);
+  char* chunk = large.empty() ? small : large.data();
+  const std::size_t chunk_size = large.empty() ? sizeof small : large.size();
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
-    parser.get().body().size = sizeof chunk;
+    parser.get().body().size = chunk_size;
     boost::system::error_code ec;
     co_await http::async_read_some(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::need_buffer) ec = {};
     if (ec) throw boost::system::system_error(ec);
-    text.append(chunk, sizeof chunk - parser.get().body().size);
+    text.append(chunk, chunk_size - parser.get().body().size);
     if (!sse) continue;
     for (auto& data : take_sse_events(text)) {
       // A request's answer has "result" or "error" and no "method"; notifications come first.
