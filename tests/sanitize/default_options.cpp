@@ -20,9 +20,11 @@ const char* __ubsan_default_options() {
   return "log_path=" MCPROXY_SANITIZER_REPORT_DIR "/report:halt_on_error=1:print_stacktrace=1";
 }
 
-// ThreadSanitizer (the tsan preset): halt at the first race, so a report fails its test too.
+// ThreadSanitizer (the tsan preset): halt at the first race, so a report fails its test too;
+// the suppressions of tests/sanitize/tsan.supp (each with its reason there).
 const char* __tsan_default_options() {
-  return "log_path=" MCPROXY_SANITIZER_REPORT_DIR "/report:halt_on_error=1:second_deadlock_stack=1";
+  return "log_path=" MCPROXY_SANITIZER_REPORT_DIR "/report:halt_on_error=1:second_deadlock_stack=1:"
+         "suppressions=" MCPROXY_TSAN_SUPPRESSIONS;
 }
 
 }  // extern "C"

@@ -19,7 +19,7 @@ if(NOT MCPROXY_LLVM_SYMBOLIZER)
   message(WARNING "llvm-symbolizer not found (Debian package llvm-14): reports will show addresses only")
 endif()
 
-# One suppression per line, each with its reason, in these files (none is needed today).
+# One suppression per line, each with its reason, in these files (tsan.supp holds the only one).
 # One log_path for both: ASan and UBSan share a runtime, where UBSan's setting wins for all
 # reports; each process writes report.<pid>.
 set(common_options "log_path=${report_dir}/report:halt_on_error=1:print_stacktrace=1")
