@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { dynamicFixturePath, everythingConfig, waitFor, waitForTools } from './support/forwarding.mjs';
+import { initSession, rpc } from './support/faults.mjs';
 import { connectClient, listAll, startProxy } from './support/proxy.mjs';
 
 const CACHE_HIT = /req#\d+ (\S+) answered from the list cache/g;
@@ -139,26 +140,7 @@ describe('cache keys: protocol version and pages', () => {
 
 /** A session initialized with `version` over plain fetch; list(id) walks tools/list. */
 async function versionSession(url, version) {
-  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-  const init = await fetch(url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion: version, capabilities: {}, clientInfo: { name: `cache-${version}`, version: '0' } },
-    }),
-  });
-  assert.equal(init.status, 200);
-  assert.equal((await init.json()).result.protocolVersion, version);
-  const session = { ...headers, 'mcp-session-id': init.headers.get('mcp-session-id'), 'mcp-protocol-version': version };
-  const post = async (message) => {
-    const res = await fetch(url, { method: 'POST', headers: session, body: JSON.stringify(message) });
-    const text = await res.text();
-    return text ? JSON.parse(text) : undefined;
-  };
-  await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  const sessionId = await initSession(url, { protocolVersion: version });
   return {
     // Every page, concatenated; each page's answer must carry its own request's id.
     list: async (id) => {
@@ -167,7 +149,7 @@ async function versionSession(url, version) {
       for (let page = 0; page < 100; ++page) {
         const requestId = `${id}-${page}`;
         const params = cursor === undefined ? {} : { cursor };
-        const answer = await post({ jsonrpc: '2.0', id: requestId, method: 'tools/list', params });
+        const answer = await rpc(url, sessionId, { jsonrpc: '2.0', id: requestId, method: 'tools/list', params }, { protocolVersion: version });
         assert.equal(answer.id, requestId, 'the cached bytes carry this request\'s id');
         tools.push(...answer.result.tools);
         cursor = answer.result.nextCursor;

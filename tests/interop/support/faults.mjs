@@ -61,8 +61,11 @@ export async function assertServes(proxy, { tool, args = { message: 'still servi
   }
 }
 
-/** initialize + notifications/initialized with fetch; resolves the session id. */
-export async function initSession(url, { capabilities = {} } = {}) {
+/**
+ * initialize + notifications/initialized with fetch; resolves the session id. The proxy must
+ * answer with the `protocolVersion` asked for.
+ */
+export async function initSession(url, { capabilities = {}, protocolVersion = PROTOCOL_VERSION } = {}) {
   const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   const init = await fetch(url, {
     method: 'POST',
@@ -71,15 +74,15 @@ export async function initSession(url, { capabilities = {} } = {}) {
       jsonrpc: '2.0',
       id: 0,
       method: 'initialize',
-      params: { protocolVersion: PROTOCOL_VERSION, capabilities, clientInfo: { name: 'faults', version: '0' } },
+      params: { protocolVersion, capabilities, clientInfo: { name: 'faults', version: '0' } },
     }),
   });
   assert.equal(init.status, 200, await init.clone().text());
   const sessionId = init.headers.get('mcp-session-id');
-  await init.text();
+  assert.equal((await init.json()).result.protocolVersion, protocolVersion);
   const done = await fetch(url, {
     method: 'POST',
-    headers: { ...headers, 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION },
+    headers: { ...headers, 'mcp-session-id': sessionId, 'mcp-protocol-version': protocolVersion },
     body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
   });
   assert.equal(done.status, 202);
@@ -88,14 +91,14 @@ export async function initSession(url, { capabilities = {} } = {}) {
 }
 
 /** One JSON-RPC POST with fetch on a session; resolves the parsed answer (JSON or last SSE event). */
-export async function rpc(url, sessionId, message, { timeoutMs = 30_000 } = {}) {
+export async function rpc(url, sessionId, message, { timeoutMs = 30_000, protocolVersion = PROTOCOL_VERSION } = {}) {
   const res = await fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       'mcp-session-id': sessionId,
-      'mcp-protocol-version': PROTOCOL_VERSION,
+      'mcp-protocol-version': protocolVersion,
     },
     body: JSON.stringify(message),
     signal: AbortSignal.timeout(timeoutMs),
