@@ -3,6 +3,7 @@
 // and the keys each object accepts sit next to the code that reads them.
 #include "config/config.hpp"
 
+#include "config/access_config.hpp"
 #include "config/json_reader.hpp"
 
 #include <boost/json.hpp>
@@ -238,7 +239,7 @@ void read_http(JsonReader& r, const json::value& value, HttpServerConfig& http) 
                {"host", "port", "path", "maxBodyBytes", "maxSessions", "sessionIdleTimeoutSeconds",
                 "pageSize", "shutdownGraceSeconds", "allowedOrigins", "allowedHosts", "middleware",
                 "maxConnections", "headerTimeoutSeconds", "idleTimeoutSeconds",
-                "writeStallTimeoutSeconds", "maxJsonDepth", "threads"});
+                "writeStallTimeoutSeconds", "maxJsonDepth", "threads", "allowUnauthenticated"});
   if (auto* v = obj->if_contains("host")) {
     if (auto s = r.string(*v, child_path(path, "host"))) http.host = *s;
   }
@@ -292,6 +293,8 @@ void read_http(JsonReader& r, const json::value& value, HttpServerConfig& http) 
   if (auto* v = obj->if_contains("threads")) {
     if (auto n = r.integer(*v, child_path(path, "threads"), 0, 256)) http.threads = static_cast<std::size_t>(*n);
   }
+  if (auto* v = obj->if_contains("allowUnauthenticated"))
+    http.allow_unauthenticated = r.boolean(*v, child_path(path, "allowUnauthenticated")).value_or(false);
   if (auto* v = obj->if_contains("allowedOrigins")) {
     if (auto a = r.string_array(*v, child_path(path, "allowedOrigins"))) http.allowed_origins = *a;
   }
@@ -420,7 +423,7 @@ Config parse_config(const json::value& document, std::string source,
   config.source = source;
   if (auto* root = r.object(document, "")) {
     r.check_keys(*root, "", {"mcpServers", "servers", "httpServer", "naming", "$schema", "inputs",
-                             "envPassthrough"});
+                             "envPassthrough", "auth", "profiles", "rateLimits", "audit", "pins"});
     // Claude Desktop and Cursor write "mcpServers"; VS Code's mcp.json writes "servers".
     const char* servers_key = root->contains("mcpServers") ? "mcpServers" : "servers";
     servers_key_used = servers_key;
@@ -439,6 +442,7 @@ Config parse_config(const json::value& document, std::string source,
         read_middleware(r, *m, config.middleware);
     }
     if (auto* v = root->if_contains("naming")) read_naming(r, *v, config.naming);
+    read_access_sections(r, *root, config);
     // The global envPassthrough applies to every server that does not set its own.
     if (auto* v = root->if_contains("envPassthrough")) {
       auto global = read_env_passthrough(r, *v, "envPassthrough");
@@ -482,6 +486,10 @@ Config parse_config(const json::value& document, std::string source,
   }
   config.warnings = r.warnings();
   config.secrets = r.substituted();
+  // Keys written in the file itself are secrets too.
+  for (auto& k : config.auth.api_keys)
+    if (!k.key.empty()) config.secrets.push_back(k.key);
+  if (config.auth.jwt && !config.auth.jwt->hs256_secret.empty()) config.secrets.push_back(config.auth.jwt->hs256_secret);
   return config;
 }
 

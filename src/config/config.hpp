@@ -78,6 +78,8 @@ struct HttpServerConfig {
   // Extra values accepted in Origin / Host besides the loopback ones.
   std::vector<std::string> allowed_origins;
   std::vector<std::string> allowed_hosts;
+  // Serving a non-loopback address without `auth` is refused unless this says it is meant.
+  bool allow_unauthenticated = false;
 };
 
 enum class PrefixMode { always, on_conflict, never };
@@ -115,12 +117,108 @@ struct MiddlewareSettings {
   }
 };
 
+// --- Identity at the edge (top-level "auth", "profiles", "rateLimits", "audit", "pins") ---
+
+// { "rate": N, "per": "second|minute|hour", "burst": M }: a token bucket.
+struct RateLimit {
+  double rate = 0;
+  std::chrono::milliseconds per{1000};
+  double burst = 0;  // defaults to rate
+  bool operator==(const RateLimit&) const = default;
+};
+
+// One static bearer token: the identity `name`, its profile and roles. The key is the token
+// itself (usually "${VAR}") or only its SHA-256 (hex), so the file holds no secret.
+struct ApiKeyConfig {
+  std::string name;
+  std::string key;     // empty when given as a digest
+  std::string sha256;  // lowercase hex of the key; computed from `key` when that is given
+  std::string profile;                 // the profile it sees on the main endpoint ("" = all)
+  std::vector<std::string> profiles;   // every profile it may use (its own included)
+  std::vector<std::string> roles;      // "admin", "metrics"...
+  bool operator==(const ApiKeyConfig&) const = default;
+};
+
+struct JwtConfig {
+  std::string jwks_file;
+  std::string jwks_url;
+  std::vector<std::string> issuers;    // "iss" must be one (when set)
+  std::vector<std::string> audiences;  // accepted "aud" values on the main endpoint, besides its resource URL
+  std::chrono::seconds leeway{60};
+  bool allow_hs256 = false;
+  std::string hs256_secret;            // only with allowHs256
+  std::string identity_claim = "sub";
+  std::string roles_claim = "roles";
+  std::string profile_claim;           // a claim naming the profile, or
+  std::vector<std::pair<std::string, std::string>> scope_profiles;  // scope -> profile, first match
+  std::chrono::seconds jwks_min_refresh{30};   // an unknown kid refreshes at most this often
+  std::chrono::seconds jwks_max_age{3600};     // a fetched JWKS is refreshed after this
+  std::string jwks_ca_file;
+  bool operator==(const JwtConfig&) const = default;
+};
+
+struct AuthConfig {
+  bool enabled = false;  // the section is present
+  std::vector<ApiKeyConfig> api_keys;
+  std::optional<JwtConfig> jwt;
+  // The public URL clients reach the proxy at ("https://mcp.example.com"), for the protected
+  // resource metadata and JWT audiences; default http://<host>:<port>.
+  std::string resource;
+  std::vector<std::string> authorization_servers;
+  std::vector<std::string> scopes;
+  std::string default_profile;  // for a JWT that names none
+  bool operator==(const AuthConfig&) const = default;
+};
+
+// A view of the catalogue for some identities: servers by glob, then tools, prompts and
+// resources by the same allow/block rules as tool_filter (kept raw here; compiled and
+// checked by proxy/access_policy.cpp). An endpoint serves it at its own path.
+struct ProfileConfig {
+  std::string name;
+  std::vector<std::string> servers;  // globs of server names; empty = every server
+  boost::json::object tools, prompts, resources;
+  std::string endpoint;              // "" = none; else its path ("/mcp/<name>")
+  std::optional<RateLimit> rate_limit;  // calls of everyone using the profile
+  std::string path;                  // JSON path, for messages
+  bool operator==(const ProfileConfig&) const = default;
+};
+
+struct RateLimitsConfig {
+  std::optional<RateLimit> global;
+  std::optional<RateLimit> per_identity;
+  std::vector<std::pair<std::string, RateLimit>> per_tool;  // glob of final tool names -> per identity and tool
+  std::size_t max_concurrent_per_identity = 0;  // 0: no cap
+  bool operator==(const RateLimitsConfig&) const = default;
+};
+
+struct AuditConfig {
+  bool enabled = false;
+  std::string file;
+  std::size_t max_bytes = 10u << 20;
+  std::size_t max_files = 5;
+  bool include_arguments = false;
+  bool operator==(const AuditConfig&) const = default;
+};
+
+enum class PinMode { warn, block };
+struct PinsConfig {
+  bool enabled = false;
+  std::string file;  // default: the user's state folder (mcproxy/pins.json)
+  PinMode mode = PinMode::warn;
+  bool operator==(const PinsConfig&) const = default;
+};
+
 struct Config {
   std::string source;  // file name, for messages
   std::vector<ServerConfig> servers;
   HttpServerConfig http;
   NamingConfig naming;
   MiddlewareSettings middleware;
+  AuthConfig auth;
+  std::vector<ProfileConfig> profiles;
+  RateLimitsConfig rate_limits;
+  AuditConfig audit;
+  PinsConfig pins;
   std::vector<std::string> warnings;  // unknown keys and the like; logged at start
   // Values that came from ${VAR} substitutions: never shown (support/redaction.hpp).
   std::vector<std::string> secrets;
@@ -154,5 +252,8 @@ boost::json::value yaml_to_json(const std::string& text, const std::string& sour
 std::string_view to_string(ServerTransport t) noexcept;
 std::string_view to_string(PrefixMode m) noexcept;
 std::string_view to_string(SessionMode m) noexcept;
+std::string_view to_string(PinMode m) noexcept;
+// $XDG_STATE_HOME/mcproxy/pins.json, else ~/.local/state/mcproxy/pins.json.
+std::string default_pins_file();
 
 }  // namespace mcproxy::config
