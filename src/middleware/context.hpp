@@ -20,7 +20,8 @@ namespace mcproxy::middleware {
 
 namespace json = boost::json;
 
-enum class NameKind { tool, prompt };
+// What a name is: a tool or prompt name, or a resource URI (or URI template).
+enum class NameKind { tool, prompt, resource };
 
 // One client session as a middleware sees it.
 class Session {
@@ -32,6 +33,9 @@ class Session {
   virtual std::string label() const = 0;
   // Who the client is (an authenticated identity); empty when the proxy runs without auth.
   virtual const std::string& identity() const noexcept = 0;
+  // The profile this session sees the catalogue through (its identity's, or that of the
+  // virtual endpoint it came in on); empty when no profile applies.
+  virtual const std::string& profile() const noexcept = 0;
   // The protocol revision negotiated with this client ("2025-11-25").
   virtual const std::string& protocol_version() const noexcept = 0;
   virtual bool closed() const noexcept = 0;
@@ -39,7 +43,8 @@ class Session {
   // notifications/tools/list_changed when only its view changed.
   virtual void notify(std::string_view method, json::object params) = 0;
   // Which configured server a tool or prompt of this session's catalogue comes from, by the
-  // name the client sees; empty when it is not in the catalogue.
+  // name the client sees (for a resource: the URI or URI template it sees, resolved by its
+  // namespace, the resource lists and the templates); empty when it is not in the catalogue.
   virtual std::string server_of(NameKind kind, std::string_view name) const = 0;
 
   // A slot of per-session state for a middleware instance shared by all sessions (key: the

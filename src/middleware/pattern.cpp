@@ -129,4 +129,19 @@ bool PatternSet::matches(std::string_view text) const {
   return false;
 }
 
+bool VisibilityRule::read(const boost::json::value& value, config::JsonReader& r, const std::string& path,
+                          VisibilityRule& rule) {
+  auto* obj = r.object(value, path);
+  if (!obj) return false;
+  r.check_keys_strict(*obj, path, {"allow", "block"});
+  bool ok = true;
+  for (auto [key, target] : {std::pair{"allow", &rule.allow}, std::pair{"block", &rule.block}}) {
+    if (auto* v = obj->if_contains(key)) {
+      if (auto set = PatternSet::read(*v, r, config::child_path(path, key))) *target = std::move(*set);
+      else ok = false;
+    }
+  }
+  return ok;
+}
+
 }  // namespace mcproxy::middleware

@@ -64,4 +64,18 @@ class PatternSet {
   std::vector<Pattern> patterns_;
 };
 
+// Which names are visible: those an allow pattern matches (all when there is no allow list)
+// and no block pattern matches. tool_filter and profiles share it.
+struct VisibilityRule {
+  PatternSet allow;
+  PatternSet block;
+  bool visible(std::string_view name) const {
+    return (allow.empty() || allow.matches(name)) && !block.matches(name);
+  }
+  bool everything() const noexcept { return allow.empty() && block.empty(); }
+  // {"allow": [patterns], "block": [patterns]} at `path`; false (recorded) when invalid.
+  static bool read(const boost::json::value& value, config::JsonReader& reader, const std::string& path,
+                   VisibilityRule& rule);
+};
+
 }  // namespace mcproxy::middleware

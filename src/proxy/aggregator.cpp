@@ -327,6 +327,18 @@ std::vector<Aggregator::UriRoute> Aggregator::resolve_uri(const Catalogue& catal
   return all;
 }
 
+std::string Aggregator::resource_owner(std::string_view uri) const {
+  auto catalogue = catalogue_;
+  if (!catalogue) return {};
+  for (auto& ns : catalogue->namespaces)
+    if (uri.starts_with(ns.prefix)) return ns.backend->name();
+  if (auto it = catalogue->resources.find(std::string(uri)); it != catalogue->resources.end())
+    return it->second.backend->name();
+  for (auto& t : catalogue->templates)
+    if (uri.starts_with(t.prefix)) return t.backend->name();
+  return {};
+}
+
 awaitable<json::value> Aggregator::route_by_uri(std::string_view method, json::object params,
                                                std::string_view uri, ProxyRequest& ctx,
                                                UriRoute* chosen) {

@@ -90,6 +90,10 @@ class Aggregator {
   const Route* tool_route(const std::string& name) const;
   const Route* prompt_route(const std::string& name) const;
 
+  // The configured server a URI (or URI template) as the client sees it belongs to: by its
+  // namespace, the resource lists, then the templates; empty when no one server owns it.
+  std::string resource_owner(std::string_view uri) const;
+
   // The URI a client sees for a backend's own URI (namespaced or not).
   std::string client_uri(const Backend& backend, std::string_view uri) const;
 

@@ -61,6 +61,7 @@ void DownstreamSession::notify(std::string_view method, json::object params) {
 
 std::string DownstreamSession::server_of(middleware::NameKind kind, std::string_view name) const {
   if (!aggregator) return {};
+  if (kind == middleware::NameKind::resource) return aggregator->resource_owner(name);
   std::string key(name);
   auto* route = kind == middleware::NameKind::tool ? aggregator->tool_route(key) : aggregator->prompt_route(key);
   return route ? route->backend->name() : std::string();

@@ -8,6 +8,7 @@
 #include "mcp/jsonrpc.hpp"
 #include "mcp/pending_requests.hpp"
 #include "proxy/client_stream.hpp"
+#include "proxy/identity.hpp"
 #include "middleware/context.hpp"
 #include "proxy/request_context.hpp"
 
@@ -40,13 +41,26 @@ class DownstreamSession final : public middleware::Session,
   // middleware::Session
   const std::string& id() const noexcept override { return id_; }
   std::string label() const override { return id_.size() > 8 ? id_.substr(0, 8) : id_; }
-  const std::string& identity() const noexcept override { return identity_; }
+  const std::string& identity() const noexcept override { return identity_.name; }
+  const std::string& profile() const noexcept override { return profile_; }
   const std::string& protocol_version() const noexcept override { return protocol_version_; }
   bool closed() const noexcept override { return closed_; }
   void notify(std::string_view method, boost::json::object params) override;
   std::string server_of(middleware::NameKind kind, std::string_view name) const override;
 
   boost::asio::any_io_executor executor() const { return executor_; }
+
+  // --- who owns it ---
+  // Set once at creation: the identity that created it, the endpoint (path) it belongs to and
+  // the profile it sees. A request with another identity or on another endpoint is told the
+  // session does not exist (SessionManager::find).
+  void bind(Identity identity, std::string endpoint, std::string profile) {
+    identity_ = std::move(identity);
+    endpoint_ = std::move(endpoint);
+    profile_ = std::move(profile);
+  }
+  const Identity& owner() const noexcept { return identity_; }
+  const std::string& endpoint() const noexcept { return endpoint_; }
 
   // --- the handshake ---
   // Throws McpError (-32600) when initialize was already seen or is being handled: a second
@@ -131,7 +145,9 @@ class DownstreamSession final : public middleware::Session,
   std::string id_;
   bool closed_ = false;
   std::unordered_map<std::string, ProxyRequest*> in_flight_;  // key: serialized client id
-  std::string identity_;
+  Identity identity_;
+  std::string endpoint_;
+  std::string profile_;
   std::string protocol_version_;
   boost::json::object client_capabilities_;
   boost::json::object client_info_;

@@ -72,6 +72,7 @@ HttpEndpoint::HttpEndpoint(McpServer& server, SessionManager& sessions, const co
       path_(config.http.path),
       core_(std::move(core)),
       policy_(std::make_shared<const OriginPolicy>(config.http)),
+      access_(std::make_shared<const EdgeAccess>()),
       legacy_(server, sessions) {}
 
 awaitable<void> HttpEndpoint::on_core(HttpExchange& exchange, std::function<awaitable<void>()> work) {
@@ -89,8 +90,33 @@ awaitable<void> HttpEndpoint::on_core(HttpExchange& exchange, std::function<awai
   co_await asio::co_spawn(core_, std::move(work), asio::use_awaitable);
 }
 
-// On the connection's strand: the checks that need nothing but the request, then the rest on
-// the core.
+namespace {
+
+constexpr std::string_view kMetadataPath = "/.well-known/oauth-protected-resource";
+
+std::string remote_of(HttpExchange& exchange) {
+  boost::system::error_code err;
+  auto endpoint = exchange.socket().remote_endpoint(err);
+  return err ? std::string("?") : endpoint.address().to_string();
+}
+
+bool loopback_peer(HttpExchange& exchange) {
+  boost::system::error_code err;
+  auto endpoint = exchange.socket().remote_endpoint(err);
+  return !err && endpoint.address().is_loopback();
+}
+
+// RFC 6750 §3: a quoted-string may not hold '"' or '\\'.
+std::string quoted(std::string_view text) {
+  std::string out;
+  for (char c : text) out.push_back(c == '"' || c == '\\' ? '\'' : c);
+  return out;
+}
+
+}  // namespace
+
+// On the connection's strand: the checks that need nothing but the request (and the
+// caller's credential), then the rest on the core.
 awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchange) {
   std::string_view host = request[http::field::host];
   auto policy = policy_.load();
@@ -106,6 +132,7 @@ awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchang
                                              "Forbidden: Origin is not allowed"));
     co_return;
   }
+  auto access = access_.load();
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));
   if (path == "/health" || path == "/healthz") {
@@ -113,29 +140,53 @@ awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchang
       co_await exchange.respond(method_not_allowed("GET"));
       co_return;
     }
-    std::function<awaitable<void>()> report = [&]() -> awaitable<void> { co_await exchange.respond(health()); };
-    co_await on_core(exchange, std::move(report));
+    co_await handle_health(request, exchange, *access);
     co_return;
   }
-  if (path != path_ && LegacySseEndpoint::serves(path)) {
-    std::function<awaitable<void>()> legacy = [&] { return legacy_.handle(request, exchange); };
-    co_await on_core(exchange, std::move(legacy));
+  if (path.starts_with(kMetadataPath) && access->auth_on()) {
+    std::string_view endpoint = path.substr(kMetadataPath.size());
+    if (endpoint.empty()) endpoint = path_;
+    if (endpoint != path_ && !access->profile_at(endpoint)) {
+      co_await exchange.respond(error_response(http::status::not_found, ec::kInvalidRequest,
+                                               "Not found: no MCP endpoint at that path"));
+      co_return;
+    }
+    co_await exchange.respond(resource_metadata(*access, endpoint));
     co_return;
   }
-  if (path != path_) {
+  // Which MCP endpoint: the main one (and the legacy SSE paths), or a profile's own.
+  std::string endpoint, profile;
+  bool legacy = false;
+  if (path == path_) {
+    endpoint = path_;
+  } else if (auto p = access->profile_at(path)) {
+    endpoint = std::string(path);
+    profile = *p;
+  } else if (LegacySseEndpoint::serves(path)) {
+    endpoint = path_;
+    legacy = true;
+  } else {
     co_await exchange.respond(error_response(http::status::not_found, ec::kInvalidRequest,
                                              fmt::format("Not found: the MCP endpoint is {} (and /health)", path_)));
     co_return;
   }
+  auto admitted = co_await admit(request, exchange, *access, std::move(endpoint), std::move(profile));
+  if (!admitted) co_return;
+  const Caller& caller = *admitted;
+  if (legacy) {
+    std::function<awaitable<void>()> serve_legacy = [&] { return legacy_.handle(request, exchange, caller); };
+    co_await on_core(exchange, std::move(serve_legacy));
+    co_return;
+  }
   switch (request.method()) {
-    case http::verb::post: co_await handle_post(request, exchange); break;
+    case http::verb::post: co_await handle_post(request, exchange, caller); break;
     case http::verb::get: {
-      std::function<awaitable<void>()> get = [&] { return handle_get(request, exchange); };
+      std::function<awaitable<void>()> get = [&] { return handle_get(request, exchange, caller); };
       co_await on_core(exchange, std::move(get));
       break;
     }
     case http::verb::delete_: {
-      std::function<awaitable<void>()> del = [&] { return handle_delete(request, exchange); };
+      std::function<awaitable<void>()> del = [&] { return handle_delete(request, exchange, caller); };
       co_await on_core(exchange, std::move(del));
       break;
     }
@@ -145,7 +196,104 @@ awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchang
   }
 }
 
-awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& exchange) {
+awaitable<std::optional<Caller>> HttpEndpoint::admit(HttpRequest& request, HttpExchange& exchange,
+                                                     const EdgeAccess& access, std::string endpoint,
+                                                     std::string profile) {
+  Caller caller;
+  caller.endpoint = std::move(endpoint);
+  caller.profile = std::move(profile);
+  caller.remote = remote_of(exchange);
+  if (!access.auth_on()) co_return caller;  // anonymous: the endpoint's profile, or everything
+
+  std::string audience = access.resource_base + caller.endpoint;
+  bool main = caller.endpoint == path_;
+  auto outcome = co_await access.authenticator->authenticate(request[http::field::authorization], audience, main);
+  if (!outcome.identity) {
+    std::string metadata = fmt::format("{}{}{}", access.resource_base, kMetadataPath, main ? "" : caller.endpoint);
+    std::string challenge = fmt::format("Bearer resource_metadata=\"{}\"", metadata);
+    if (!access.scopes.empty()) {
+      std::string scopes;
+      for (auto& s : access.scopes) scopes += (scopes.empty() ? "" : " ") + s;
+      challenge += fmt::format(", scope=\"{}\"", quoted(scopes));
+    }
+    if (!outcome.error.empty())
+      challenge += fmt::format(", error=\"{}\", error_description=\"{}\"", outcome.error, quoted(outcome.description));
+    spdlog::info("refused a request to {} from {}: {}", caller.endpoint, caller.remote, outcome.description);
+    audit_edge(access, nullptr, "auth-failed", outcome.description, caller.remote, caller.endpoint);
+    auto res = error_response(http::status::unauthorized, ec::kInvalidRequest,
+                              fmt::format("Unauthorized: {}", outcome.description));
+    res.set(http::field::www_authenticate, challenge);
+    exchange.close_after();  // whatever else it sent is not read
+    co_await exchange.respond(std::move(res));
+    co_return std::nullopt;
+  }
+  caller.identity = std::move(*outcome.identity);
+  if (main) {
+    caller.profile = caller.identity.profile;
+  } else if (!caller.identity.may_use(caller.profile)) {
+    spdlog::info("refused {} on {}: profile \"{}\" is not among its profiles", caller.identity.name, caller.endpoint,
+                 caller.profile);
+    audit_edge(access, &caller, "denied", "profile not allowed for this identity", caller.remote, caller.endpoint);
+    auto res = error_response(http::status::forbidden, ec::kInvalidRequest,
+                              fmt::format("Forbidden: {} may not use the profile \"{}\" served at {}",
+                                          caller.identity.name, caller.profile, caller.endpoint));
+    res.set(http::field::www_authenticate, "Bearer error=\"insufficient_scope\"");
+    co_await exchange.respond(std::move(res));
+    co_return std::nullopt;
+  }
+  co_return caller;
+}
+
+awaitable<void> HttpEndpoint::handle_health(HttpRequest& request, HttpExchange& exchange, const EdgeAccess& access) {
+  // Backend details (commands, URLs, errors) only for an admin, or on loopback with no auth.
+  bool details = !access.auth_on() && loopback_peer(exchange);
+  if (access.auth_on() && !request[http::field::authorization].empty()) {
+    auto outcome = co_await access.authenticator->authenticate(request[http::field::authorization],
+                                                               access.resource_base + path_, true);
+    details = outcome.identity && outcome.identity->has_role("admin");
+  }
+  std::function<awaitable<void>()> report = [&]() -> awaitable<void> { co_await exchange.respond(health(details)); };
+  co_await on_core(exchange, std::move(report));
+}
+
+HttpResponse HttpEndpoint::resource_metadata(const EdgeAccess& access, std::string_view endpoint) const {
+  json::object doc;
+  doc["resource"] = access.resource_base + std::string(endpoint);
+  json::array servers;
+  for (auto& s : access.authorization_servers) servers.emplace_back(s);
+  doc["authorization_servers"] = std::move(servers);
+  if (!access.scopes.empty()) {
+    json::array scopes;
+    for (auto& s : access.scopes) scopes.emplace_back(s);
+    doc["scopes_supported"] = std::move(scopes);
+  }
+  doc["bearer_methods_supported"] = json::array{"header"};
+  auto profile = access.profile_at(endpoint);
+  doc["resource_name"] = profile ? fmt::format("MCProxy ({})", *profile) : std::string("MCProxy");
+  auto res = json_response(http::status::ok, doc);
+  res.set(http::field::cache_control, "max-age=300");
+  return res;
+}
+
+awaitable<std::shared_ptr<DownstreamSession>> HttpEndpoint::session_of(std::string_view id, const Caller& caller,
+                                                                       HttpExchange& exchange) {
+  bool mismatch = false;
+  auto session = sessions_.find_for(std::string(id), caller.identity, caller.endpoint, &mismatch);
+  if (mismatch) {
+    // Another identity's session id (or one of another endpoint): as if it did not exist.
+    spdlog::warn("refused session {}... to {} on {}: it belongs to another identity or endpoint",
+                 std::string(id.substr(0, 8)), caller.identity.name.empty() ? "an anonymous caller" : caller.identity.name,
+                 caller.endpoint);
+    if (auto access = access_.load())
+      audit_edge(*access, &caller, "denied", "session of another identity or endpoint", caller.remote, caller.endpoint);
+  }
+  if (!session)
+    co_await exchange.respond(error_response(http::status::not_found, kSessionNotFound,
+                                             "Session not found: it ended or never existed; initialize a new one"));
+  co_return session;
+}
+
+awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& exchange, const Caller& caller) {
   std::string content_type = ascii_lower(request[http::field::content_type]);
   if (content_type.find("application/json") == std::string::npos) {
     co_await exchange.respond(error_response(http::status::unsupported_media_type, ec::kInvalidRequest,
@@ -207,12 +355,12 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
   }
   // Parsed here, on the connection's strand; served on the core.
   std::function<awaitable<void>()> serve = [&] {
-    return serve_post(request, exchange, messages, immediate_errors, batch, json_ok, sse_ok);
+    return serve_post(request, exchange, caller, messages, immediate_errors, batch, json_ok, sse_ok);
   };
   co_await on_core(exchange, std::move(serve));
 }
 
-awaitable<void> HttpEndpoint::serve_post(HttpRequest& request, HttpExchange& exchange,
+awaitable<void> HttpEndpoint::serve_post(HttpRequest& request, HttpExchange& exchange, const Caller& caller,
                                          std::vector<mcp::Message>& messages,
                                          std::vector<json::object>& immediate_errors, bool batch, bool json_ok,
                                          bool sse_ok) {
@@ -229,7 +377,7 @@ awaitable<void> HttpEndpoint::serve_post(HttpRequest& request, HttpExchange& exc
                           "Invalid Request: initialize must not be part of a batch")));
       co_return;
     }
-    session = sessions_.create();
+    session = sessions_.create(caller.identity, caller.endpoint, caller.profile);
     if (!session) {
       co_await exchange.respond(error_response(
           http::status::service_unavailable, ec::kInternalError,
@@ -247,13 +395,8 @@ awaitable<void> HttpEndpoint::serve_post(HttpRequest& request, HttpExchange& exc
         "Bad Request: Mcp-Session-Id header is required (send initialize first)"));
     co_return;
   } else {
-    session = sessions_.find(std::string(session_header));
-    if (!session) {
-      co_await exchange.respond(error_response(
-          http::status::not_found, kSessionNotFound,
-          "Session not found: it ended or never existed; initialize a new one"));
-      co_return;
-    }
+    session = co_await session_of(session_header, caller, exchange);
+    if (!session) co_return;
   }
 
   bool any_request = std::any_of(messages.begin(), messages.end(), [](auto& m) { return m.is_request(); });
@@ -335,7 +478,7 @@ awaitable<void> HttpEndpoint::serve_post(HttpRequest& request, HttpExchange& exc
   if (stream.abandoned()) exchange.close_after();
 }
 
-awaitable<void> HttpEndpoint::handle_get(HttpRequest& request, HttpExchange& exchange) {
+awaitable<void> HttpEndpoint::handle_get(HttpRequest& request, HttpExchange& exchange, const Caller& caller) {
   std::string_view accept = request[http::field::accept];
   if (!accept.empty() && !accepts(accept, "text/event-stream")) {
     co_await exchange.respond(error_response(http::status::not_acceptable, ec::kInvalidRequest,
@@ -348,11 +491,8 @@ awaitable<void> HttpEndpoint::handle_get(HttpRequest& request, HttpExchange& exc
                                              "Bad Request: Mcp-Session-Id header is required"));
     co_return;
   }
-  auto session = sessions_.find(std::string(session_header));
-  if (!session) {
-    co_await exchange.respond(error_response(http::status::not_found, kSessionNotFound, "Session not found"));
-    co_return;
-  }
+  auto session = co_await session_of(session_header, caller, exchange);
+  if (!session) co_return;
   if (session->standalone_attached) {
     co_await exchange.respond(error_response(http::status::conflict, ec::kInvalidRequest,
                                              "Conflict: this session already has a GET stream open"));
@@ -399,23 +539,28 @@ awaitable<void> HttpEndpoint::handle_get(HttpRequest& request, HttpExchange& exc
   co_await exchange.end_event_stream();
 }
 
-awaitable<void> HttpEndpoint::handle_delete(HttpRequest& request, HttpExchange& exchange) {
+awaitable<void> HttpEndpoint::handle_delete(HttpRequest& request, HttpExchange& exchange, const Caller& caller) {
   std::string_view session_header = request["mcp-session-id"];
   if (session_header.empty()) {
     co_await exchange.respond(error_response(http::status::bad_request, ec::kInvalidRequest,
                                              "Bad Request: Mcp-Session-Id header is required"));
     co_return;
   }
-  if (!sessions_.find(std::string(session_header))) {
-    co_await exchange.respond(error_response(http::status::not_found, kSessionNotFound, "Session not found"));
-    co_return;
-  }
+  auto session = co_await session_of(session_header, caller, exchange);
+  if (!session) co_return;
   sessions_.end(std::string(session_header), "closed by the client (DELETE)");
   co_await exchange.respond(HttpResponse(http::status::no_content, 11));
 }
 
-HttpResponse HttpEndpoint::health() const {
+HttpResponse HttpEndpoint::health(bool details) const {
   auto report = health_report(sessions_, config_, config_status_, started_);
+  if (!details) {
+    // Only whether it serves: backend names, commands and errors are for admins.
+    json::object brief{{"status", report.body.at("status")}, {"version", report.body.at("version")}};
+    auto res = json_response(report.serving ? http::status::ok : http::status::service_unavailable, brief);
+    res.set(http::field::cache_control, "no-store");
+    return res;
+  }
   auto res = json_response(report.serving ? http::status::ok : http::status::service_unavailable, report.body);
   res.set(http::field::cache_control, "no-store");
   return res;

@@ -9,8 +9,15 @@
 //               resources/updated...), one per session, resumable with Last-Event-ID,
 //               keep-alive comments when idle.
 //   DELETE /mcp ends the session.
-//   GET /health JSON state of every backend.
+//   GET /health JSON state of every backend (details only for an admin, or on loopback with
+//               no auth).
+//   GET /.well-known/oauth-protected-resource[<endpoint>]  RFC 9728 metadata (with auth).
+//   /mcp/<profile>  a profile's own endpoint (the same protocol, its own sessions).
 //   GET /sse, POST /messages   the legacy HTTP+SSE transport (2024-11-05): LegacySseEndpoint.
+// With `auth`, every MCP request carries a bearer credential (Authenticator), checked on the
+// connection's strand; a missing or bad one gets 401 with WWW-Authenticate naming the
+// metadata. A session belongs to the identity and endpoint that created it: with any other
+// it is "not found" (404).
 // Sessions have a random Mcp-Session-Id (404 once ended); MCP-Protocol-Version is checked;
 // Host and Origin are validated against DNS rebinding (OriginPolicy); /health is HealthReport.
 //
@@ -19,6 +26,7 @@
 // connection's coroutine waiting. Only immutable members are read on the connection's strand.
 
 #include "config/config.hpp"
+#include "proxy/edge_access.hpp"
 #include "proxy/health.hpp"
 #include "proxy/legacy_sse_endpoint.hpp"
 #include "proxy/mcp_server.hpp"
@@ -46,6 +54,7 @@ class HttpEndpoint {
   void set_policy(const config::HttpServerConfig& http) {
     policy_.store(std::make_shared<const OriginPolicy>(http));
   }
+  void set_access(std::shared_ptr<const EdgeAccess> access) { access_.store(std::move(access)); }
   // Ends open GET streams (shutdown).
   void stop() noexcept {
     stopping_ = true;
@@ -56,17 +65,28 @@ class HttpEndpoint {
   // Runs `work` on the core with the exchange (its DisconnectWatch, its PostStream) there.
   boost::asio::awaitable<void> on_core(transport::HttpExchange& exchange,
                                        std::function<boost::asio::awaitable<void>()> work);
+  // The caller of an MCP request: authenticated when auth is on (nullopt: refused, answered).
+  boost::asio::awaitable<std::optional<Caller>> admit(transport::HttpRequest& request,
+                                                      transport::HttpExchange& exchange, const EdgeAccess& access,
+                                                      std::string endpoint, std::string profile);
+  boost::asio::awaitable<void> handle_health(transport::HttpRequest& request, transport::HttpExchange& exchange,
+                                             const EdgeAccess& access);
+  transport::HttpResponse resource_metadata(const EdgeAccess& access, std::string_view endpoint) const;
   boost::asio::awaitable<void> handle_post(transport::HttpRequest& request,
-                                           transport::HttpExchange& exchange);
+                                           transport::HttpExchange& exchange, const Caller& caller);
   boost::asio::awaitable<void> serve_post(transport::HttpRequest& request, transport::HttpExchange& exchange,
+                                          const Caller& caller,
                                           std::vector<mcp::Message>& messages,
                                           std::vector<boost::json::object>& immediate_errors, bool batch,
                                           bool json_ok, bool sse_ok);
   boost::asio::awaitable<void> handle_get(transport::HttpRequest& request,
-                                          transport::HttpExchange& exchange);
+                                          transport::HttpExchange& exchange, const Caller& caller);
   boost::asio::awaitable<void> handle_delete(transport::HttpRequest& request,
-                                             transport::HttpExchange& exchange);
-  transport::HttpResponse health() const;
+                                             transport::HttpExchange& exchange, const Caller& caller);
+  // The caller's session, or nullptr after answering 404 (ended, unknown, or another's).
+  boost::asio::awaitable<std::shared_ptr<DownstreamSession>> session_of(std::string_view id, const Caller& caller,
+                                                                        transport::HttpExchange& exchange);
+  transport::HttpResponse health(bool details) const;
 
   McpServer& server_;
   SessionManager& sessions_;
@@ -74,6 +94,7 @@ class HttpEndpoint {
   const std::string path_;        // bound once
   boost::asio::any_io_executor core_;
   std::atomic<std::shared_ptr<const OriginPolicy>> policy_;  // read on connection strands
+  std::atomic<std::shared_ptr<const EdgeAccess>> access_;    // read on connection strands
   bool stopping_ = false;
   const ConfigStatus* config_status_ = nullptr;
   LegacySseEndpoint legacy_;

@@ -128,16 +128,16 @@ void LegacySseEndpoint::stop() noexcept {
   for (auto& [id, connection] : connections_) connection->session()->standalone_signal().cancel();
 }
 
-awaitable<void> LegacySseEndpoint::handle(HttpRequest& request, HttpExchange& exchange) {
+awaitable<void> LegacySseEndpoint::handle(HttpRequest& request, HttpExchange& exchange, const Caller& caller) {
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));
   if (path == kSsePath)
-    co_await handle_sse(request, exchange);
+    co_await handle_sse(request, exchange, caller);
   else
-    co_await handle_message(request, exchange);
+    co_await handle_message(request, exchange, caller);
 }
 
-awaitable<void> LegacySseEndpoint::handle_sse(HttpRequest& request, HttpExchange& exchange) {
+awaitable<void> LegacySseEndpoint::handle_sse(HttpRequest& request, HttpExchange& exchange, const Caller& caller) {
   if (request.method() != http::verb::get) {
     co_await exchange.respond(method_not_allowed("GET"));
     co_return;
@@ -148,7 +148,7 @@ awaitable<void> LegacySseEndpoint::handle_sse(HttpRequest& request, HttpExchange
                                              "text/event-stream"));
     co_return;
   }
-  auto session = stopping_ ? nullptr : sessions_.create();
+  auto session = stopping_ ? nullptr : sessions_.create(caller.identity, caller.endpoint, caller.profile);
   if (!session) {
     co_await exchange.respond(
         error_response(http::status::service_unavailable, ec::kInternalError,
@@ -201,7 +201,8 @@ awaitable<void> LegacySseEndpoint::handle_sse(HttpRequest& request, HttpExchange
   if (!gone) co_await exchange.end_event_stream();
 }
 
-awaitable<void> LegacySseEndpoint::handle_message(HttpRequest& request, HttpExchange& exchange) {
+awaitable<void> LegacySseEndpoint::handle_message(HttpRequest& request, HttpExchange& exchange,
+                                                  const Caller& caller) {
   if (request.method() != http::verb::post) {
     co_await exchange.respond(method_not_allowed("POST"));
     co_return;
@@ -215,7 +216,10 @@ awaitable<void> LegacySseEndpoint::handle_message(HttpRequest& request, HttpExch
     co_return;
   }
   auto it = connections_.find(id);
-  if (it == connections_.end() || it->second->session()->closed()) {
+  bool owned = it != connections_.end() && it->second->session()->owner().name == caller.identity.name;
+  if (it != connections_.end() && !owned)
+    spdlog::warn("refused POST /messages for session {}...: it belongs to another identity", id.substr(0, 8));
+  if (!owned || it->second->session()->closed()) {
     co_await exchange.respond(error_response(
         http::status::not_found, kSessionNotFound,
         "Session not found: its SSE stream is closed or it never existed; open a new one with "

@@ -14,6 +14,7 @@
 
 #include "proxy/client_stream.hpp"
 #include "proxy/mcp_server.hpp"
+#include "proxy/edge_access.hpp"
 #include "proxy/session_manager.hpp"
 #include "transport/http_server.hpp"
 
@@ -37,8 +38,10 @@ class LegacySseEndpoint {
   static bool serves(std::string_view path) noexcept {
     return path == kSsePath || path == kMessagesPath;
   }
+  // `caller` (admitted by HttpEndpoint) owns the session a GET /sse creates; POST /messages
+  // reaches only a session of the same caller.
   boost::asio::awaitable<void> handle(transport::HttpRequest& request,
-                                      transport::HttpExchange& exchange);
+                                      transport::HttpExchange& exchange, const Caller& caller);
   // Refuses new streams and wakes the open ones so that they end (shutdown).
   void stop() noexcept;
 
@@ -46,9 +49,9 @@ class LegacySseEndpoint {
   class Connection;
 
   boost::asio::awaitable<void> handle_sse(transport::HttpRequest& request,
-                                          transport::HttpExchange& exchange);
+                                          transport::HttpExchange& exchange, const Caller& caller);
   boost::asio::awaitable<void> handle_message(transport::HttpRequest& request,
-                                              transport::HttpExchange& exchange);
+                                              transport::HttpExchange& exchange, const Caller& caller);
 
   McpServer& server_;
   SessionManager& sessions_;

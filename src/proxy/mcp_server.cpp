@@ -163,7 +163,8 @@ std::string McpServer::list_cache_key(DownstreamSession& session, const middlewa
   auto pipeline = pipeline_for(session);
   if (!pipeline->list_is_pure(*info->list)) return {};
   // The pipeline's address with its generation: a reload makes a new one.
-  return fmt::format("{}|{}|{}|{}|{}", static_cast<int>(*info->list), session.protocol_version(),
+  // The profile too: the profile guard's answer depends on it.
+  return fmt::format("{}|{}|{}|{}|{}|{}", static_cast<int>(*info->list), session.protocol_version(), session.profile(),
                      static_cast<const void*>(pipeline.get()), pipeline_generation_,
                      cursor ? std::string_view(cursor->get_string()) : std::string_view("-"));
 }

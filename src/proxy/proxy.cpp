@@ -73,6 +73,8 @@ Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream
       relay_(std::make_unique<Relay>()) {
   ::signal(SIGPIPE, SIG_IGN);
   mcp::set_max_json_depth(config_.http.max_json_depth);
+  if (downstream_ == Downstream::http) check_exposure(config_);
+  update_access_state(access_, config_, core_);
   asio::any_io_executor executor = core_;
   for (auto& server : config_.servers) {
     if (!shared_mode(server)) continue;
@@ -81,7 +83,7 @@ Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream
   }
   shared_ = std::make_shared<Aggregator>(backends_, config_.naming, config_.http.page_size);
   sessions_ = std::make_unique<SessionManager>(executor, config_, plan_, *relay_, shared_);
-  server_ = std::make_unique<McpServer>(*sessions_, plan_.proxy);
+  server_ = std::make_unique<McpServer>(*sessions_, proxy_chain(access_, config_, plan_.proxy));
   relay_->proxy_pipeline = [server = server_.get()](DownstreamSession& s) { return server->pipeline_for(s); };
   config_status_.loaded_at = now_iso();
 
@@ -106,6 +108,7 @@ Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream
         });
     // Bind before starting anything, so a busy port fails fast and leaves no child behind.
     http_->listen();
+    endpoint_->set_access(make_edge_access(access_, config_, http_->local_endpoint().port()));
   }
   watcher_ = std::make_shared<ConfigWatcher>(executor, config_.source, [this] { spawn_reload("the file changed"); });
 }
@@ -163,6 +166,9 @@ awaitable<void> Proxy::start() {
     ++finished;
     spdlog::info("[{}/{}] {} is {}", finished, total, b.name(), to_string(b.state()));
   };
+  // The JWKS of a URL, fetched beside the backends (a failure is logged; tokens retry it).
+  auto fetch_keys = [authenticator = access_.authenticator]() -> awaitable<void> { co_await authenticator->start(); };
+  background_.spawn("JWKS fetch", std::move(fetch_keys));
   co_await start_all(backends_, progress);
   if (stopping_) co_return;
   std::size_t up = 0;
@@ -212,9 +218,12 @@ awaitable<void> Proxy::reload(std::string why) {
   config::Config next;
   middleware::Plan next_plan;
   std::string failure;
+  AccessState next_access = access_;
   try {
     next = config::load_config_file(config_.source, credentials_);
     next_plan = middleware::compile_plan(next);
+    next.http.host = bound_http_.host;  // (bound once: the exposure check is of the bound address)
+    update_access_state(next_access, next, core_);
   } catch (const std::exception& e) {
     failure = e.what();
   }
@@ -264,8 +273,16 @@ awaitable<void> Proxy::reload(std::string why) {
   co_await start_all(started);
   backends_ = std::move(next_backends);
   shared_->set_backends(backends_, config_.naming, config_.http.page_size);
-  server_->set_proxy_middleware(plan_.proxy);
-  if (endpoint_) endpoint_->set_policy(config_.http);
+  access_ = std::move(next_access);
+  server_->set_proxy_middleware(proxy_chain(access_, config_, plan_.proxy));
+  if (endpoint_) {
+    endpoint_->set_policy(config_.http);
+    endpoint_->set_access(make_edge_access(access_, config_, http_->local_endpoint().port()));
+  }
+  if (access_.authenticator->enabled()) {
+    auto fetch_keys = [authenticator = access_.authenticator]() -> awaitable<void> { co_await authenticator->start(); };
+    background_.spawn("JWKS fetch", std::move(fetch_keys));
+  }
   co_await shared_->refresh();
   ++config_status_.generation;
   config_status_.loaded_at = now_iso();

@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "middleware/plan.hpp"
+#include "proxy/access_setup.hpp"
 #include "proxy/http_endpoint.hpp"
 #include "support/task_group.hpp"
 
@@ -85,6 +86,7 @@ class Proxy {
   std::shared_ptr<Aggregator> shared_;
   std::unique_ptr<SessionManager> sessions_;
   std::unique_ptr<McpServer> server_;
+  AccessState access_;  // profiles, limits, audit log, authenticator
   ConfigStatus config_status_;
 
   std::shared_ptr<transport::HttpServer> http_;

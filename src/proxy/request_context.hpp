@@ -18,6 +18,8 @@ struct ProxyRequest final : middleware::RequestContext {
   std::string id_key;              // the id serialized: its key among the session's requests
   ClientStream* stream = nullptr;  // related notifications and requests go here if set
   mcp::Cancellation cancellation;
+  // Set by a guard that refused the request ("denied", "rate-limited"), for the audit log.
+  std::string refused_as;
 
   // The session as the proxy's own type (the proxy puts only DownstreamSessions in `session`).
   DownstreamSession* downstream() const noexcept;

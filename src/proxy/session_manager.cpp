@@ -26,10 +26,12 @@ SessionManager::SessionManager(asio::any_io_executor executor, const config::Con
     has_per_client_ |= (s.session_mode == config::SessionMode::per_client && !s.disabled);
 }
 
-std::shared_ptr<DownstreamSession> SessionManager::create() {
+std::shared_ptr<DownstreamSession> SessionManager::create(Identity identity, std::string endpoint,
+                                                          std::string profile) {
   expire_idle();
   if (sessions_.size() >= config_.http.max_sessions) return nullptr;
   auto session = std::make_shared<DownstreamSession>(executor_, new_session_id());
+  session->bind(std::move(identity), std::move(endpoint), std::move(profile));
   sessions_.emplace(session->id(), session);
   relay_.add_session(session);
   return session;
@@ -38,6 +40,14 @@ std::shared_ptr<DownstreamSession> SessionManager::create() {
 std::shared_ptr<DownstreamSession> SessionManager::find(const std::string& id) {
   auto it = sessions_.find(id);
   return it == sessions_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<DownstreamSession> SessionManager::find_for(const std::string& id, const Identity& identity,
+                                                            std::string_view endpoint, bool* mismatch) {
+  auto session = find(id);
+  bool ok = session && session->owner().name == identity.name && session->endpoint() == endpoint;
+  if (mismatch) *mismatch = session && !ok;
+  return ok ? session : nullptr;
 }
 
 std::size_t SessionManager::requests_in_flight() const noexcept {

@@ -27,9 +27,17 @@ class SessionManager {
   SessionManager(boost::asio::any_io_executor executor, const config::Config& config,
                  const middleware::Plan& plan, Relay& relay, std::shared_ptr<Aggregator> shared);
 
-  // Nullptr when maxSessions is reached.
-  std::shared_ptr<DownstreamSession> create();
+  // Nullptr when maxSessions is reached. The session belongs to `identity` on `endpoint` (a
+  // path) and sees `profile`.
+  std::shared_ptr<DownstreamSession> create(Identity identity = {}, std::string endpoint = {},
+                                            std::string profile = {});
+  // Any session by id (the proxy's own uses).
   std::shared_ptr<DownstreamSession> find(const std::string& id);
+  // A session as a client may reach it: only with the identity that created it and on its
+  // own endpoint; anything else is "not found", as for an id that never existed (so a leaked
+  // id is useless to another identity). `mismatch` tells the caller which case it was.
+  std::shared_ptr<DownstreamSession> find_for(const std::string& id, const Identity& identity,
+                                              std::string_view endpoint, bool* mismatch = nullptr);
   // On initialize: attaches the session's catalogue (starting its per-client backends).
   // `client_capabilities` are what it declared (per-client backends are initialized with them).
   boost::asio::awaitable<void> attach_catalogue(DownstreamSession& session,

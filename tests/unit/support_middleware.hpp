@@ -37,6 +37,7 @@ class TestSession : public middleware::Session {
   const std::string& id() const noexcept override { return id_; }
   std::string label() const override { return id_; }
   const std::string& identity() const noexcept override { return identity_; }
+  const std::string& profile() const noexcept override { return profile_; }
   const std::string& protocol_version() const noexcept override { return version_; }
   bool closed() const noexcept override { return closed_; }
   void notify(std::string_view method, json::object params) override {
@@ -57,7 +58,7 @@ class TestSession : public middleware::Session {
   bool closed_ = false;
 
  private:
-  std::string id_, identity_, version_ = "2025-11-25";
+  std::string id_, identity_, profile_, version_ = "2025-11-25";
 };
 
 // The innermost service of a chain under test: canned results (or errors) per method, and a

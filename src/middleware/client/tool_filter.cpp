@@ -34,19 +34,8 @@ void filter_list(json::value& result, std::string_view key, std::string_view fie
   arr = std::move(kept);
 }
 
-bool read_rule(const json::value& value, config::JsonReader& r, const std::string& path,
-               VisibilityRule& rule) {
-  auto* obj = r.object(value, path);
-  if (!obj) return false;
-  r.check_keys_strict(*obj, path, {"allow", "block"});
-  bool ok = true;
-  for (auto [key, target] : {std::pair{"allow", &rule.allow}, std::pair{"block", &rule.block}}) {
-    if (auto* v = obj->if_contains(key)) {
-      if (auto set = PatternSet::read(*v, r, config::child_path(path, key))) *target = std::move(*set);
-      else ok = false;
-    }
-  }
-  return ok;
+bool read_rule(const json::value& value, config::JsonReader& r, const std::string& path, VisibilityRule& rule) {
+  return VisibilityRule::read(value, r, path, rule);
 }
 
 std::optional<Maker> parse(const json::object& config, config::JsonReader& r, const std::string& path) {

@@ -23,14 +23,6 @@
 
 namespace mcproxy::middleware {
 
-struct VisibilityRule {
-  PatternSet allow;
-  PatternSet block;
-  bool visible(std::string_view name) const {
-    return (allow.empty() || allow.matches(name)) && !block.matches(name);
-  }
-};
-
 struct ToolFilterConfig {
   VisibilityRule tools;
   VisibilityRule prompts;
