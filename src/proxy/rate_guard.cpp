@@ -53,7 +53,7 @@ awaitable<json::value> RateGuard::request(middleware::Call call, middleware::Req
   if (!takes.empty()) {
     auto refusal = limiter_->try_take(takes);
     if (refusal) {
-      std::string_view limit = refusal->key.substr(0, refusal->key.find(':'));
+      std::string limit = refusal->key.substr(0, refusal->key.find(':'));
       if (limit == "session") limit = "identity";
       throw refuse(kRateLimited,
                    fmt::format("Rate limit exceeded ({} limit): retry in {} ms", limit, refusal->retry_after.count()),
