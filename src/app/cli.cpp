@@ -2,6 +2,7 @@
 
 #include "app/commands.hpp"
 #include "app/logging.hpp"
+#include "app/pins_command.hpp"
 #include "app/reaper.hpp"
 #include "config/config.hpp"
 #include "middleware/plan.hpp"
@@ -45,6 +46,10 @@ Examples:
       validate everything without starting a server (exit 0 / 1)
   mcproxy list config.json
       start the servers once and print their merged tools, prompts and resources
+  mcproxy pins list -c config.json
+      the pinned tool definitions, and which changed since they were approved
+  mcproxy pins approve SERVER TOOL -c config.json
+      approve a changed tool definition (a running proxy serves it again)
 
 Endpoints:
   POST/DELETE /mcp   the MCP endpoint (Streamable HTTP)
@@ -105,6 +110,18 @@ int main(int argc, char** argv) {
   list_command->add_option("file", command_file, "Configuration file (or --config)");
   list_command->fallthrough();
 
+  auto* pins_command = cli.add_subcommand(
+      "pins", "Tool-definition pins: list, approve SERVER TOOL..., approve-all SERVER (the pin file of the "
+              "config's \"pins\" section, or --file)");
+  std::string pins_action;
+  std::vector<std::string> pins_names;
+  std::string pins_file;
+  pins_command->add_option("action", pins_action, "list, approve or approve-all")->required()
+      ->check(CLI::IsMember({"list", "approve", "approve-all"}));
+  pins_command->add_option("names", pins_names, "SERVER [TOOL...]");
+  pins_command->add_option("--file", pins_file, "The pin file (default: the config's pins.file)");
+  pins_command->fallthrough();
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -112,6 +129,7 @@ int main(int argc, char** argv) {
   }
 
   if (!command_file.empty()) config_path = command_file;
+  if (pins_command->parsed() && !pins_file.empty()) return run_pins_command(pins_file, pins_action, pins_names);
   if (config_path.empty()) {
     std::fprintf(stderr, "mcproxy: give a configuration file with --config FILE (see --help; "
                          "example-config.json shows the format)\n");
@@ -134,11 +152,14 @@ int main(int argc, char** argv) {
     config = config::load_config_file(config_path, credentials);
     support::set_secrets(config.secrets);  // nothing shown from here on may contain them
     plan = middleware::compile_plan(config);  // every middleware config, before anything starts
+    proxy::compile_access_policy(config);     // and the profiles' patterns
   } catch (const config::ConfigError& e) {
     std::fprintf(stderr, "mcproxy: %s\n", e.what());
     return check_command->parsed() ? 1 : 2;
   }
   if (check_command->parsed()) return check_config(config, plan);
+  if (pins_command->parsed())
+    return run_pins_command(config.pins.enabled ? config.pins.file : config::default_pins_file(), pins_action, pins_names);
   if (host) config.http.host = *host;
   if (port) config.http.port = static_cast<unsigned short>(*port);
   if (threads) config.http.threads = static_cast<std::size_t>(*threads);

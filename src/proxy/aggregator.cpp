@@ -142,6 +142,12 @@ void Aggregator::rebuild() {
     auto& out = next->lists[static_cast<int>(kind)];
     out.reserve(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
+      // A tool blocked by its pin keeps its route (its calls get the pin's error) but is listed
+      // to no one.
+      if (kind == ListKind::tools && (*items[i].first)->tool_blocked(requests[i].original)) {
+        routes->emplace(named.names[i], Route{*items[i].first, std::string(requests[i].original)});
+        continue;
+      }
       json::object copy = *items[i].second;
       middleware::take_final_name(copy);  // the proxy's own mark: clients never see it
       copy["name"] = named.names[i];

@@ -10,6 +10,7 @@
 #include "mcp/protocol.hpp"
 #include "middleware/plan.hpp"
 #include "proxy/naming.hpp"
+#include "proxy/pin_guard.hpp"
 #include "proxy/relay.hpp"
 #include "support/redaction.hpp"
 #include "transport/http_transport.hpp"
@@ -55,7 +56,16 @@ class Backend::Upstream final : public middleware::Service {
   explicit Upstream(Backend& backend) : backend_(backend) {}
   awaitable<json::value> request(middleware::Call call, middleware::RequestContext& ctx) override {
     ProxyRequest* request = proxy_request(ctx);
-    return backend_.send_upstream(std::move(call), request && request->session ? request : nullptr);
+    PinGuard* pins = backend_.relay_ ? backend_.relay_->pins.get() : nullptr;
+    if (pins && call.method == mcp::Method::tools_call) {
+      auto* name = call.params.if_contains("name");
+      if (name && name->is_string()) pins->check_call(backend_.name(), name->get_string());
+    }
+    bool screen = pins && call.method == mcp::Method::tools_list;
+    json::value result = co_await backend_.send_upstream(std::move(call), request && request->session ? request : nullptr);
+    // Pins see the definitions exactly as the server sent them, before any middleware.
+    if (screen && backend_.relay_ && backend_.relay_->pins) backend_.relay_->pins->screen(backend_.name(), result);
+    co_return result;
   }
   void notify(middleware::Call call) override {
     if (backend_.up() && backend_.peer_) backend_.peer_->notify(call.name, std::move(call.params));
@@ -426,6 +436,15 @@ void Backend::on_notification(mcp::Message message) {
     }
     if (relay_) relay_->on_backend_notification(*this, std::move(message));
   }
+}
+
+bool Backend::tool_blocked(std::string_view tool) const {
+  return relay_ && relay_->pins && relay_->pins->blocked(name(), tool);
+}
+
+void Backend::relist_tools() {
+  lists_[static_cast<int>(ListKind::tools)].reset();
+  catalogue_changed({ListKind::tools});
 }
 
 awaitable<json::value> Backend::on_server_request(mcp::Message message) {

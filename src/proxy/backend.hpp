@@ -97,6 +97,11 @@ class Backend : public std::enable_shared_from_this<Backend> {
 
   json::object health() const;
 
+  // A tool of this server whose definition changed and is blocked by its pin (PinGuard).
+  bool tool_blocked(std::string_view tool) const;
+  // Fetches the tool list again, as after the server's list_changed (a pin was approved).
+  void relist_tools();
+
   // Bumped whenever what this backend contributes to the catalogue may have changed (it came
   // up, went down, or sent list_changed); aggregators rebuild when it moved.
   std::uint64_t generation() const noexcept { return generation_; }

@@ -8,6 +8,7 @@
 #include "proxy/relay.hpp"
 #include "proxy/session_manager.hpp"
 #include "proxy/stdio_endpoint.hpp"
+#include "proxy/pin_guard.hpp"
 #include "support/redaction.hpp"
 #include "transport/http_server.hpp"
 
@@ -75,6 +76,7 @@ Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream
   mcp::set_max_json_depth(config_.http.max_json_depth);
   if (downstream_ == Downstream::http) check_exposure(config_);
   update_access_state(access_, config_, core_);
+  if (config_.pins.enabled) relay_->pins = std::make_shared<PinGuard>(config_.pins, access_.audit);
   asio::any_io_executor executor = core_;
   for (auto& server : config_.servers) {
     if (!shared_mode(server)) continue;
@@ -188,6 +190,8 @@ awaitable<void> Proxy::start() {
   http_->start_accepting();
   auto sweep = [this] { return sweep_idle_sessions(); };
   background_.spawn("session sweep", std::move(sweep));
+  auto pins = [this] { return watch_pins(); };
+  background_.spawn("pin file watch", std::move(pins));
   spdlog::info("MCProxy listening on {} (health: {}:{}/health)", url, fmt::format("http://{}", host),
                http_->local_endpoint().port());
 }
@@ -200,6 +204,20 @@ awaitable<void> Proxy::sweep_idle_sessions() {
     sweep.expires_after(std::min<std::chrono::seconds>(config_.http.session_idle_timeout, std::chrono::seconds(60)));
     co_await sweep.async_wait(kTuple);
     if (!stopping_) sessions_->expire_idle();
+  }
+}
+
+awaitable<void> Proxy::watch_pins() {
+  asio::steady_timer tick(core_);
+  while (!stopping_) {
+    tick.expires_after(std::chrono::seconds(1));
+    co_await tick.async_wait(kTuple);
+    auto pins = relay_->pins;
+    if (stopping_ || !pins) continue;
+    bool changed = pins->reload_if_changed();
+    if (!changed) continue;
+    spdlog::info("pins: {} changed: relisting the tools of every server", pins->config().file);
+    for (auto& b : backends_) b->relist_tools();
   }
 }
 
@@ -274,6 +292,15 @@ awaitable<void> Proxy::reload(std::string why) {
   backends_ = std::move(next_backends);
   shared_->set_backends(backends_, config_.naming, config_.http.page_size);
   access_ = std::move(next_access);
+  if (!config_.pins.enabled) {
+    relay_->pins.reset();
+  } else if (!relay_->pins || !(relay_->pins->config() == config_.pins)) {
+    try {
+      relay_->pins = std::make_shared<PinGuard>(config_.pins, access_.audit);
+    } catch (const std::exception& e) {
+      spdlog::error("pins: {} (pinning keeps its previous state)", e.what());
+    }
+  }
   server_->set_proxy_middleware(proxy_chain(access_, config_, plan_.proxy));
   if (endpoint_) {
     endpoint_->set_policy(config_.http);

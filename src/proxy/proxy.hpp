@@ -68,6 +68,9 @@ class Proxy {
   void wait_for_signals();
   void wait_for_hangup();
   boost::asio::awaitable<void> sweep_idle_sessions();
+  // Polls the pin file (an approval by `mcproxy pins approve`) and relists the tools when it
+  // changed, so clients get list_changed.
+  boost::asio::awaitable<void> watch_pins();
 
   std::size_t threads_;  // resolved: httpServer.threads, or one per core
   boost::asio::io_context io_;

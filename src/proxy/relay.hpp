@@ -34,6 +34,8 @@ class Backend;
 class DownstreamSession;
 using mcp::ListKind;
 
+class PinGuard;
+
 class Relay {
  public:
   void add_session(const std::shared_ptr<DownstreamSession>& session);
@@ -53,6 +55,8 @@ class Relay {
   // The proxy middleware a session's messages go through (set by McpServer): the reverse path
   // passes through it too, once the message is attributed to that session.
   std::function<std::shared_ptr<const middleware::Pipeline>(DownstreamSession&)> proxy_pipeline;
+  // Tool-definition pins every backend's tool lists pass (null: pinning off).
+  std::shared_ptr<PinGuard> pins;
   // What the backend contributes changed: every session using it hears list_changed.
   void on_catalogue_changed(Backend& backend, std::initializer_list<ListKind> kinds);
   // Every initialized session hears tools, prompts and resources list_changed (hot reload).

@@ -1,0 +1,52 @@
+#pragma once
+// Tool-definition pinning, enforced where a backend's answers arrive, before any middleware
+// (the innermost link of its client chain): the first time a tool is seen, the digest of its
+// definition as the server sent it is pinned (auth/pin_store); a later different definition
+// is a "rug pull" candidate: logged and audited (mode warn), or hidden from the list and
+// refused when called with an error saying how to approve it (mode block). Changing the
+// middleware stack never trips a pin, since pins see what the server sent.
+//
+// `mcproxy pins approve` rewrites the pin file; the proxy polls it (Proxy) and, when it
+// changed, relists the tools of every backend, so clients get list_changed. Runs on the core.
+
+#include "auth/audit_log.hpp"
+#include "auth/pin_store.hpp"
+#include "config/config.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace mcproxy::proxy {
+
+class PinGuard {
+ public:
+  // Loads the pin file (missing = empty). Throws std::runtime_error naming it when unreadable.
+  PinGuard(config::PinsConfig config, std::shared_ptr<auth::AuditLog> audit);
+
+  // A page of `server`'s own tools/list result: pins what is new, reports what changed, and in
+  // block mode marks the changed tools blocked (the catalogue leaves them out of its lists but
+  // keeps their routes, so that a call gets check_call's error rather than "Unknown tool").
+  void screen(const std::string& server, boost::json::value& result);
+  bool blocked(const std::string& server, std::string_view tool) const {
+    return blocked_.contains(std::pair{server, std::string(tool)});
+  }
+  // Throws McpError for a tool of `server` that is blocked (by its own name).
+  void check_call(const std::string& server, std::string_view tool) const;
+  // The pin file changed on disk (an approval): re-read it. True when it did.
+  bool reload_if_changed();
+
+  const config::PinsConfig& config() const noexcept { return config_; }
+
+ private:
+  config::PinsConfig config_;
+  std::shared_ptr<auth::AuditLog> audit_;
+  auth::PinStore store_;
+  std::set<std::pair<std::string, std::string>> blocked_;  // (server, tool)
+};
+
+}  // namespace mcproxy::proxy
