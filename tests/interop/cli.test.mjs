@@ -118,6 +118,15 @@ test('mcproxy check: example-config.json and every config under examples/ are va
     assert.equal(r.status, 0, `${file}: ${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /configuration is valid/, file);
   }
+  // The team example needs its two keys; without them the error names the variable.
+  const team = path.join(repoRoot, 'examples/team-config.json');
+  const keys = { ALICE_KEY: 'a'.repeat(32), BOB_KEY: 'b'.repeat(32) };
+  const ok = spawnSync(bin, ['check', team], { encoding: 'utf8', env: { ...process.env, ...keys } });
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  const { ALICE_KEY, ...withoutAlice } = { ...process.env, BOB_KEY: keys.BOB_KEY };
+  const missing = spawnSync(bin, ['check', team], { encoding: 'utf8', env: withoutAlice });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /ALICE_KEY/);
 });
 
 test('mcproxy check: a good config exits 0 with a summary, secrets not shown', () => {
