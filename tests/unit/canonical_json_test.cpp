@@ -70,11 +70,15 @@ TEST_CASE("canonical_json: strings escape only quote, backslash and control char
 }
 
 TEST_CASE("canonical_json: the RFC 8785 §3.2.4 document, literals and nesting") {
-  CHECK(of_text(R"({
-      "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
+  auto document = json::parse(R"({
+      "numbers": [0, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
       "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
       "literals": [null, true, false]
-    })") ==
+    })");
+  // Boost.JSON 1.81's parser may round a long decimal literal by one ulp (precise parsing came
+  // in 1.83), so the RFC's 333333333.33333329 comes from the compiler, which reads it exactly.
+  document.as_object()["numbers"].as_array()[0] = 333333333.33333329;
+  CHECK(canonical_json(document) ==
         "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],"
         "\"string\":\"\xE2\x82\xAC$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}");
   CHECK(of_text(R"( { "b" : [ { "z" : 1 , "a" : { } } , [ ] ] , "a" : "" } )") ==
