@@ -173,3 +173,18 @@ test('mcproxy list: prints the real servers\' merged tools from example-config.j
   assert.match(r.stdout, /^resources \(\d+\)$/m);
   assert.match(r.stdout, /demo:\/\/resource\/static\/document\//);
 });
+
+test('a non-loopback address without auth is refused at start unless allowUnauthenticated says so', () => {
+  const echo = path.join(repoRoot, 'tests/interop/support/echo-server.mjs');
+  const open = writeConfig('open.json', { mcpServers: { echo: { command: process.execPath, args: [echo] } } });
+  const r = run(['-c', open, '--host', '0.0.0.0', '--port', '0']);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /refusing to serve 0\.0\.0\.0 without authentication/);
+  assert.match(r.stdout + r.stderr, /allowUnauthenticated/);
+  // The bad config names its JSON path too.
+  const bad = writeConfig('bad-auth.json', { mcpServers: { echo: { command: process.execPath, args: [echo] } },
+    auth: { apiKeys: [{ name: 'x', key: 'short' }] } });
+  const c = run(['check', bad]);
+  assert.equal(c.status, 1);
+  assert.match(c.stderr, /auth\.apiKeys\[0\]\.key: expected a key of at least 16 characters/);
+});
