@@ -1,6 +1,7 @@
 #include "proxy/audit_trail.hpp"
 
 #include "mcp/error.hpp"
+#include "middleware/params.hpp"
 #include "proxy/request_context.hpp"
 #include "support/canonical_json.hpp"
 #include "support/digest.hpp"
@@ -31,16 +32,11 @@ bool audited(mcp::Method m) {
 
 // What the call acts on, and its arguments.
 void describe(const middleware::Call& call, json::object& event, const json::value*& arguments) {
-  auto str = [&](const json::object& o, std::string_view key) -> const json::value* {
-    auto* v = o.if_contains(key);
-    return v && v->is_string() ? v : nullptr;
-  };
-  if (auto* v = str(call.params, "name")) event["name"] = *v;
-  if (auto* v = str(call.params, "uri")) event["uri"] = *v;
-  if (auto* v = str(call.params, "taskId")) event["taskId"] = *v;
+  for (auto key : {"name", "uri", "taskId"})
+    if (auto v = middleware::string_field(call.params, key); !v.empty()) event[key] = v;
   if (auto* ref = call.params.if_contains("ref"); ref && ref->is_object()) {
-    if (auto* v = str(ref->get_object(), "name")) event["name"] = *v;
-    if (auto* v = str(ref->get_object(), "uri")) event["uri"] = *v;
+    for (auto key : {"name", "uri"})
+      if (auto v = middleware::string_field(ref->get_object(), key); !v.empty()) event[key] = v;
   }
   arguments = call.params.if_contains(call.method == mcp::Method::completion_complete ? "argument" : "arguments");
 }

@@ -1,6 +1,7 @@
 #include "proxy/profile_guard.hpp"
 
 #include "mcp/error.hpp"
+#include "middleware/params.hpp"
 #include "proxy/request_context.hpp"
 
 #include <boost/json.hpp>
@@ -11,15 +12,11 @@ namespace mcproxy::proxy {
 
 using boost::asio::awaitable;
 using middleware::NameKind;
+using middleware::string_field;
 using mcp::McpError;
 namespace ec = mcp::error_code;
 
 namespace {
-
-std::string_view string_field(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-}
 
 // The errors of an unknown name, exactly as the aggregator words them (the audit log alone
 // learns it was a denial).

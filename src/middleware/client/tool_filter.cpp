@@ -1,6 +1,7 @@
 #include "middleware/client/tool_filter.hpp"
 
 #include "mcp/error.hpp"
+#include "middleware/params.hpp"
 #include "middleware/registry.hpp"
 
 #include <boost/json.hpp>
@@ -14,11 +15,6 @@ using mcp::McpError;
 namespace ec = mcp::error_code;
 
 namespace {
-
-std::string_view string_field(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-}
 
 // Removes the items of result[key] whose `field` is not visible.
 void filter_list(json::value& result, std::string_view key, std::string_view field,
