@@ -111,8 +111,7 @@ bool PinStore::reload_if_changed() {
   return true;
 }
 
-PinState PinStore::observe(const std::string& server, const std::string& tool, const std::string& digest,
-                           std::chrono::system_clock::time_point) {
+PinState PinStore::observe(const std::string& server, const std::string& tool, const std::string& digest) {
   auto& tools = pins_[server];
   auto it = tools.find(tool);
   if (it == tools.end()) {

@@ -42,8 +42,8 @@ class PinStore {
   // Re-reads the file when it changed on disk since the last load or save.
   bool reload_if_changed();
 
-  PinState observe(const std::string& server, const std::string& tool, const std::string& digest,
-                   std::chrono::system_clock::time_point now);
+  // Records the first sight of a tool, or a changed definition (stamped with the time now).
+  PinState observe(const std::string& server, const std::string& tool, const std::string& digest);
   bool approve(const std::string& server, const std::string& tool);
   std::size_t approve_all(const std::string& server);
   std::vector<Entry> entries() const;

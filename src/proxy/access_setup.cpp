@@ -25,9 +25,9 @@ bool loopback_host(const std::string& host) {
 
 }  // namespace
 
-void update_access_state(AccessState& state, const config::Config& config, boost::asio::any_io_executor executor) {
+void update_access_state(AccessState& state, const config::Config& config) {
   auto policy = compile_access_policy(config);
-  auto authenticator = std::make_shared<Authenticator>(executor, config);
+  auto authenticator = std::make_shared<Authenticator>(config);
   std::shared_ptr<auth::AuditLog> audit = state.audit;
   if (!config.audit.enabled) audit.reset();
   else if (!audit || !(state.audit_config == config.audit))

@@ -28,7 +28,7 @@ struct AccessState {
 
 // Applies `config` to `state` (compiles the policy, opens or reopens the audit log, makes a new
 // authenticator). Throws config::ConfigError or std::runtime_error; `state` is then unchanged.
-void update_access_state(AccessState& state, const config::Config& config, boost::asio::any_io_executor executor);
+void update_access_state(AccessState& state, const config::Config& config);
 
 // The guards, then the configured proxy middleware.
 std::vector<middleware::Maker> proxy_chain(const AccessState& state, const config::Config& config,

@@ -56,8 +56,7 @@ std::shared_ptr<const auth::KeySet> key_set_from(const json::value& jwks, const 
 
 }  // namespace
 
-Authenticator::Authenticator(asio::any_io_executor executor, const config::Config& config)
-    : executor_(std::move(executor)), auth_(config.auth) {
+Authenticator::Authenticator(const config::Config& config) : auth_(config.auth) {
   for (auto& k : auth_.api_keys)
     if (k.sha256.empty()) k.sha256 = support::sha256_hex(k.key);
   auto empty = std::make_shared<auth::KeySet>();
@@ -78,7 +77,6 @@ Authenticator::Authenticator(asio::any_io_executor executor, const config::Confi
       if (keys->keys.empty())
         throw std::runtime_error(fmt::format("auth.jwt.jwksFile: {} holds no usable signing key", jwt.jwks_file));
       keys_.store(keys);
-      has_file_keys_ = true;
       return;
     }
     if (!jwt.hs256_secret.empty()) {
@@ -133,6 +131,13 @@ awaitable<bool> Authenticator::refresh_jwks(bool force) {
                  e.what());
   }
   co_return false;
+}
+
+bool Authenticator::jwks_stale() {
+  if (!auth_.jwt || auth_.jwt->jwks_url.empty()) return false;
+  std::lock_guard lock(refresh_mutex_);
+  return fetched_ok_ == std::chrono::steady_clock::time_point{} ||
+         std::chrono::steady_clock::now() - fetched_ok_ > auth_.jwt->jwks_max_age;
 }
 
 std::optional<Identity> Authenticator::by_api_key(std::string_view token) const {
@@ -208,6 +213,7 @@ awaitable<AuthOutcome> Authenticator::authenticate(std::string_view authorizatio
     for (auto& a : auth_.jwt->audiences) policy.audiences.push_back(a);
   policy.leeway = auth_.jwt->leeway;
   std::string token_copy(token);  // the view may not survive the awaits below
+  if (jwks_stale()) co_await refresh_jwks(false);  // jwksMaxAgeSeconds: keys removed upstream stop working
   auto result = auth::verify_jwt(token_copy, *keys(), policy, std::chrono::system_clock::now());
   if (result.failure == auth::JwtFailure::unknown_key) {
     bool refreshed = co_await refresh_jwks(false);

@@ -35,7 +35,7 @@ struct AuthOutcome {
 class Authenticator {
  public:
   // Reads the JWKS file (throws std::runtime_error naming it when it cannot be used).
-  Authenticator(boost::asio::any_io_executor executor, const config::Config& config);
+  explicit Authenticator(const config::Config& config);
 
   bool enabled() const noexcept { return auth_.enabled; }
   // The first fetch of a JWKS URL; a failure is logged and retried on the first token.
@@ -52,15 +52,15 @@ class Authenticator {
   // Fetches the JWKS URL now (if allowed by the minimum interval, unless `force`); true when
   // a new key set was installed.
   boost::asio::awaitable<bool> refresh_jwks(bool force);
+  // A JWKS URL whose last good fetch is older than jwksMaxAgeSeconds (or that never succeeded).
+  bool jwks_stale();
   std::shared_ptr<const auth::KeySet> keys() const { return keys_.load(); }
 
-  boost::asio::any_io_executor executor_;
   config::AuthConfig auth_;
   std::atomic<std::shared_ptr<const auth::KeySet>> keys_;
   std::mutex refresh_mutex_;  // guards the two times below
   std::chrono::steady_clock::time_point last_fetch_{};
   std::chrono::steady_clock::time_point fetched_ok_{};
-  bool has_file_keys_ = false;
 };
 
 }  // namespace mcproxy::proxy

@@ -202,8 +202,8 @@ awaitable<std::optional<Caller>> HttpEndpoint::admit(HttpRequest& request, HttpE
   Caller caller;
   caller.endpoint = std::move(endpoint);
   caller.profile = std::move(profile);
-  caller.remote = remote_of(exchange);
   if (!access.auth_on()) co_return caller;  // anonymous: the endpoint's profile, or everything
+  caller.remote = remote_of(exchange);      // for the audit log (a system call: only with auth)
 
   std::string audience = access.resource_base + caller.endpoint;
   bool main = caller.endpoint == path_;

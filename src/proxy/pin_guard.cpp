@@ -22,7 +22,6 @@ void PinGuard::screen(const std::string& server, json::value& result) {
   auto* tools = obj ? obj->if_contains("tools") : nullptr;
   if (!tools || !tools->is_array()) return;
   json::array kept;
-  auto now = std::chrono::system_clock::now();
   for (auto& item : tools->get_array()) {
     auto* tool = item.if_object();
     auto* n = tool ? tool->if_contains("name") : nullptr;
@@ -32,7 +31,7 @@ void PinGuard::screen(const std::string& server, json::value& result) {
     }
     std::string name(n->get_string());
     std::string digest = auth::tool_definition_digest(*tool);
-    auto state = store_.observe(server, name, digest, now);
+    auto state = store_.observe(server, name, digest);
     auto key = std::pair{server, name};
     if (state != auth::PinState::changed) {
       blocked_.erase(key);

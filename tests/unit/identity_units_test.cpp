@@ -86,12 +86,11 @@ TEST_CASE("pin store: the digest covers the definition only, in canonical form")
 TEST_CASE("pin store: observe, change, approve; saved 0600 and seen by another reader") {
   TempDir dir;
   auto file = (dir.path / "state" / "pins.json").string();
-  auto now = std::chrono::system_clock::now();
   PinStore proxy(file);
   proxy.load();  // missing: empty
-  CHECK(proxy.observe("s", "t", "sha256:1", now) == PinState::new_pin);
-  CHECK(proxy.observe("s", "t", "sha256:1", now) == PinState::unchanged);
-  CHECK(proxy.observe("s", "t", "sha256:2", now) == PinState::changed);
+  CHECK(proxy.observe("s", "t", "sha256:1") == PinState::new_pin);
+  CHECK(proxy.observe("s", "t", "sha256:1") == PinState::unchanged);
+  CHECK(proxy.observe("s", "t", "sha256:2") == PinState::changed);
   CHECK(proxy.dirty());
   proxy.save();
   struct stat st{};
@@ -106,8 +105,8 @@ TEST_CASE("pin store: observe, change, approve; saved 0600 and seen by another r
   cli.save();
   CHECK(proxy.reload_if_changed());
   CHECK_FALSE(proxy.reload_if_changed());
-  CHECK(proxy.observe("s", "t", "sha256:2", now) == PinState::unchanged);
-  CHECK(proxy.observe("s", "t", "sha256:1", now) == PinState::changed);
+  CHECK(proxy.observe("s", "t", "sha256:2") == PinState::unchanged);
+  CHECK(proxy.observe("s", "t", "sha256:1") == PinState::changed);
   CHECK(proxy.approve_all("s") == 1);
   auto entries = proxy.entries();
   REQUIRE(entries.size() == 1);
