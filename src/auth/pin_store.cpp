@@ -136,6 +136,14 @@ PinState PinStore::observe(const std::string& server, const std::string& tool, c
   return PinState::changed;
 }
 
+std::string_view PinStore::state_of(const std::string& server, const std::string& tool) const {
+  auto s = pins_.find(server);
+  if (s == pins_.end()) return "none";
+  auto t = s->second.find(tool);
+  if (t == s->second.end()) return "none";
+  return t->second.changed_digest ? "changed" : "pinned";
+}
+
 bool PinStore::approve(const std::string& server, const std::string& tool) {
   auto s = pins_.find(server);
   if (s == pins_.end()) return false;

@@ -45,6 +45,8 @@ class PinStore {
   // Records the first sight of a tool, or a changed definition (stamped with the time now).
   PinState observe(const std::string& server, const std::string& tool, const std::string& digest);
   bool approve(const std::string& server, const std::string& tool);
+  // "none" (never seen), "pinned", or "changed" (a different definition seen, not approved).
+  std::string_view state_of(const std::string& server, const std::string& tool) const;
   std::size_t approve_all(const std::string& server);
   std::vector<Entry> entries() const;
   bool dirty() const noexcept { return dirty_; }

@@ -21,6 +21,12 @@ class MessageTransport {
   virtual boost::asio::awaitable<void> start() = 0;
   // Queues one message (no trailing newline); never blocks.
   virtual void send(std::string message) = 0;
+  // The same for a request that carries a W3C trace context: a transport with headers (HTTP)
+  // sends it as `traceparent` too; the others have it in the message's _meta only.
+  virtual void send_traced(std::string message, std::string_view traceparent) {
+    (void)traceparent;
+    send(std::move(message));
+  }
   // Ends the connection gracefully within bounded time; idempotent.
   virtual boost::asio::awaitable<void> shutdown() = 0;
   // Human-readable details for /health (e.g. the pid of a child).

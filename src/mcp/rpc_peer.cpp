@@ -40,7 +40,10 @@ awaitable<json::value> RpcPeer::request(std::string_view method, json::object pa
   }
   auto self = shared_from_this();  // the frame may outlive the owner at shutdown
   const std::int64_t id = pending_.next_id();
-  transport_.send(json::serialize(make_request(id, method, std::move(params))));
+  std::string traceparent;
+  if (auto* meta = params.if_contains("_meta"); meta && meta->is_object())
+    if (auto* t = meta->get_object().if_contains("traceparent"); t && t->is_string()) traceparent = t->get_string();
+  send(json::serialize(make_request(id, method, std::move(params))), traceparent);
   auto result = co_await pending_.wait(id, timeout, cancellation);
 
   switch (result.outcome) {
@@ -76,7 +79,13 @@ awaitable<json::value> RpcPeer::request(std::string_view method, json::object pa
 
 void RpcPeer::notify(std::string_view method, json::object params) {
   if (closed_) return;
-  transport_.send(json::serialize(make_notification(method, std::move(params))));
+  send(json::serialize(make_notification(method, std::move(params))));
+}
+
+void RpcPeer::send(std::string message, std::string_view traceparent) {
+  if (bytes_out_) bytes_out_->add(message.size());
+  if (traceparent.empty()) transport_.send(std::move(message));
+  else transport_.send_traced(std::move(message), traceparent);
 }
 
 void RpcPeer::close(std::string reason) {
@@ -87,6 +96,7 @@ void RpcPeer::close(std::string reason) {
 }
 
 void RpcPeer::on_message(std::string_view text) {
+  if (bytes_in_) bytes_in_->add(text.size());
   std::optional<Message> message;
   std::optional<ProtocolError> invalid;
   try {
@@ -104,7 +114,7 @@ void RpcPeer::on_message(std::string_view text) {
     auto reason = fmt::format("backend '{}' sent an unusable {}: {}", name_,
                               envelope.has_method ? "request" : "reply", invalid->what());
     if (envelope.has_method) {
-      transport_.send(json::serialize(make_error(envelope.id, invalid->code(), reason)));
+      send(json::serialize(make_error(envelope.id, invalid->code(), reason)));
       return;
     }
     auto error = make_error(envelope.id, error_code::kInternalError, reason);
@@ -132,7 +142,7 @@ void RpcPeer::on_message(std::string_view text) {
 void RpcPeer::dispatch_request(Message message) {
   json::value id = message.id();
   if (!on_request) {
-    transport_.send(json::serialize(make_error(id, error_code::kMethodNotFound,
+    send(json::serialize(make_error(id, error_code::kMethodNotFound,
                                          fmt::format("Method not found: {}", message.method()))));
     return;
   }
@@ -152,7 +162,7 @@ void RpcPeer::dispatch_request(Message message) {
       },
       [weak](std::exception_ptr, json::object reply) {
         if (auto self = weak.lock(); self && !self->closed_)
-          self->transport_.send(json::serialize(reply));
+          self->send(json::serialize(reply));
       });
 }
 

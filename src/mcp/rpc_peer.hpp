@@ -9,6 +9,7 @@
 #include "mcp/jsonrpc.hpp"
 #include "mcp/pending_requests.hpp"
 #include "mcp/message_transport.hpp"
+#include "support/metrics.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -46,12 +47,21 @@ class RpcPeer : public std::enable_shared_from_this<RpcPeer> {
   bool closed() const noexcept { return closed_; }
   std::size_t in_flight() const noexcept { return pending_.size(); }
 
+  // Bytes of every message sent and received are added to these (metrics; may be null).
+  void count_traffic(std::shared_ptr<support::Counter> in, std::shared_ptr<support::Counter> out) {
+    bytes_in_ = std::move(in);
+    bytes_out_ = std::move(out);
+  }
+
   RequestHandler on_request;            // server -> client requests (sampling, roots, ping...)
   NotificationHandler on_notification;  // server -> client notifications
 
  private:
   void on_message(std::string_view text);
   void dispatch_request(Message message);
+  // To the transport, counted; a request's W3C traceparent (from its _meta) goes beside it so
+  // that an HTTP transport can send it as a header too.
+  void send(std::string message, std::string_view traceparent = {});
 
   boost::asio::any_io_executor executor_;
   MessageTransport& transport_;
@@ -59,6 +69,7 @@ class RpcPeer : public std::enable_shared_from_this<RpcPeer> {
   PendingRequests pending_;
   bool closed_ = false;
   std::string close_reason_;
+  std::shared_ptr<support::Counter> bytes_in_, bytes_out_;
 };
 
 }  // namespace mcproxy::mcp

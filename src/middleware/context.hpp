@@ -5,6 +5,7 @@
 // proxy type: a middleware is written against this file and service.hpp only.
 
 #include "mcp/methods.hpp"
+#include "mcp/trace_context.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -62,7 +63,8 @@ class Session {
 };
 
 // One request on its way through a chain: who asked, the client's own id and progress token,
-// and the correlation id every log line of it carries. The proxy's own requests (refreshing a
+// the correlation id every log line of it carries, and its W3C trace context (the client's
+// trace continued with the proxy's own span, or a new trace). The proxy's own requests (refreshing a
 // backend's lists, health pings) have no session. Cancellation is not a field: the request's
 // coroutine is cancelled (Asio per-operation cancellation), which reaches every co_await on
 // the way, a middleware's own I/O included.
@@ -72,6 +74,7 @@ struct RequestContext {
   std::shared_ptr<Session> session;   // null for the proxy's own requests
   json::value id;                     // the client's request id
   std::uint64_t correlation_id = 0;
+  mcp::TraceContext trace;            // empty for the proxy's own requests
   json::value progress_token;         // the client's; null when it asked for none
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 

@@ -233,6 +233,10 @@ void Aggregator::cache_list(std::string key, std::uint64_t generation, std::shar
   list_cache_.emplace(std::move(key), std::move(serialized));
 }
 
+json::array Aggregator::merged_list(ListKind kind) const {
+  return catalogue_->lists[static_cast<std::size_t>(kind)];
+}
+
 const Aggregator::Route* Aggregator::tool_route(const std::string& name) const {
   auto it = catalogue_->tools.find(name);
   return it == catalogue_->tools.end() ? nullptr : &it->second;

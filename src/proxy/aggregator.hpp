@@ -88,6 +88,8 @@ class Aggregator {
     std::string original;
   };
   const Route* tool_route(const std::string& name) const;
+  // The merged list as clients see it, all pages (the dashboard); a copy.
+  json::array merged_list(ListKind kind) const;
   const Route* prompt_route(const std::string& name) const;
 
   // The configured server a URI (or URI template) as the client sees it belongs to: by its

@@ -51,6 +51,7 @@ awaitable<json::value> AuditTrail::request(middleware::Call call, middleware::Re
   event["profile"] = ctx.session->profile();
   event["session"] = ctx.session->label();
   event["correlationId"] = ctx.correlation_id;
+  if (!ctx.trace.empty()) event["traceId"] = ctx.trace.trace_id;
   event["method"] = call.name;
   const json::value* arguments = nullptr;
   describe(call, event, arguments);

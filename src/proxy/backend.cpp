@@ -8,6 +8,7 @@
 
 #include "mcp/log_level.hpp"
 #include "mcp/protocol.hpp"
+#include "middleware/params.hpp"
 #include "middleware/plan.hpp"
 #include "proxy/naming.hpp"
 #include "proxy/pin_guard.hpp"
@@ -56,22 +57,31 @@ class Backend::Upstream final : public middleware::Service {
   explicit Upstream(Backend& backend) : backend_(backend) {}
   awaitable<json::value> request(middleware::Call call, middleware::RequestContext& ctx) override {
     ProxyRequest* request = proxy_request(ctx);
-    PinGuard* pins = backend_.relay_ ? backend_.relay_->pins.get() : nullptr;
-    if (pins && call.method == mcp::Method::tools_call) {
-      auto* name = call.params.if_contains("name");
-      if (name && name->is_string()) pins->check_call(backend_.name(), name->get_string());
-    }
-    bool screen = pins && call.method == mcp::Method::tools_list;
-    json::value result = co_await backend_.send_upstream(std::move(call), request && request->session ? request : nullptr);
-    // Pins see the definitions exactly as the server sent them, before any middleware.
-    if (screen && backend_.relay_ && backend_.relay_->pins) backend_.relay_->pins->screen(backend_.name(), result);
-    co_return result;
+    ProxyRequest* client = request && request->session ? request : nullptr;
+    bool pinned = backend_.relay_ && backend_.relay_->pins &&
+                  (call.method == mcp::Method::tools_call || call.method == mcp::Method::tools_list);
+    // No extra coroutine frame on the way to the wire unless pins have something to check.
+    if (!pinned) return backend_.send_upstream(std::move(call), client);
+    return pinned_request(std::move(call), client);
   }
   void notify(middleware::Call call) override {
     if (backend_.up() && backend_.peer_) backend_.peer_->notify(call.name, std::move(call.params));
   }
 
  private:
+  // Pins see the definitions exactly as the server sent them, before any middleware.
+  awaitable<json::value> pinned_request(middleware::Call call, ProxyRequest* client) {
+    if (call.method == mcp::Method::tools_call) {
+      auto* name = call.params.if_contains("name");
+      if (name && name->is_string()) backend_.relay_->pins->check_call(backend_.name(), name->get_string());
+      co_return co_await backend_.send_upstream(std::move(call), client);
+    }
+    json::value result = co_await backend_.send_upstream(std::move(call), client);
+    auto pins = backend_.relay_->pins;  // a reload may have replaced (or removed) it meanwhile
+    if (pins) pins->screen(backend_.name(), result);
+    co_return result;
+  }
+
   Backend& backend_;
 };
 
@@ -89,9 +99,12 @@ Backend::Backend(asio::any_io_executor executor, config::ServerConfig config, Re
   chain_ = std::make_unique<middleware::Pipeline>(client_middleware, middleware::Site{config_.name},
                                                  std::make_shared<Upstream>(*this));
   if (config_.namespace_resources) uri_prefix_ = resource_namespace(config_.name);
+  if (relay_ && relay_->metrics) stats_ = relay_->metrics->backend(config_.name);
 }
 
 void Backend::set_state(BackendState state, std::string error) {
+  if (stats_ && state == BackendState::up && state_ != BackendState::up)
+    stats_->up_since = std::chrono::steady_clock::now();
   state_ = state;
   state_since_ = std::chrono::system_clock::now();
   if (!error.empty()) last_error_ = std::move(error);
@@ -167,6 +180,12 @@ awaitable<bool> Backend::connect_once() {
   transport_ = make_transport();
   peer_ = std::make_shared<mcp::RpcPeer>(executor_, *transport_, config_.name);
   peer_->attach();
+  if (stats_) {
+    // Aliases of the stats: the peer may outlive this backend by a frame at shutdown.
+    peer_->count_traffic(std::shared_ptr<support::Counter>(stats_, &stats_->bytes_in),
+                         std::shared_ptr<support::Counter>(stats_, &stats_->bytes_out));
+    if (epoch_ > 1) stats_->restarts.add();  // the process (or connection) made again
+  }
   std::weak_ptr<Backend> weak = weak_from_this();
   peer_->on_notification = [weak](mcp::Message m) {
     if (auto self = weak.lock()) self->on_notification(std::move(m));
@@ -234,7 +253,10 @@ awaitable<bool> Backend::connect_once() {
     co_return false;
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-  if (was_up_before) ++reconnects_;
+  if (was_up_before) {
+    ++reconnects_;
+    if (stats_) stats_->reconnects.add();
+  }
   spdlog::info("[{}] {} in {} ms ({}, protocol {}): {} tools, {} prompts, {} resources, {} templates",
                name(), was_up_before ? "reconnected" : "up", ms.count(),
                transport_->pid() > 0 ? fmt::format("pid {}", transport_->pid()) : support::redact_url(config_.url),
@@ -337,16 +359,54 @@ void Backend::on_closed(std::string reason) {
   }
 }
 
+namespace {
+
+void record(BackendStats& stats, std::size_t method, ToolStats* tool, Outcome outcome,
+            std::chrono::steady_clock::time_point started) {
+  stats.in_flight.sub();
+  stats.requests[method][static_cast<std::size_t>(outcome)].add();
+  stats.latency[method].observe(std::chrono::steady_clock::now() - started);
+  if (tool) tool->calls[static_cast<std::size_t>(outcome)].add();
+}
+
+}  // namespace
+
 awaitable<json::value> Backend::request(middleware::Call call, ProxyRequest& ctx) {
   auto self = shared_from_this();
-  co_return co_await chain_->entry().request(std::move(call), ctx);
+  if (!stats_) co_return co_await chain_->entry().request(std::move(call), ctx);
+  // Counted here, outside the client middleware: what the catalogue routed to this server.
+  auto method = static_cast<std::size_t>(call.method);
+  ToolStats* tool = nullptr;
+  if (call.method == mcp::Method::tools_call) {
+    auto listed = [this](std::string_view name) {
+      for (auto& t : list(ListKind::tools))
+        if (auto* o = t.if_object(); o && middleware::string_field(*o, "name") == name) return true;
+      return false;
+    };
+    tool = &stats_->tool(middleware::string_field(call.params, "name"), listed);
+  }
+  auto stats = stats_;
+  stats->in_flight.add();
+  auto started = std::chrono::steady_clock::now();
+  try {
+    json::value result = co_await chain_->entry().request(std::move(call), ctx);
+    bool tool_error = false;
+    if (auto* o = result.if_object())
+      if (auto* e = o->if_contains("isError"); e && e->is_bool()) tool_error = e->get_bool();
+    record(*stats, method, tool, tool_error ? Outcome::tool_error : Outcome::ok, started);
+    co_return result;
+  } catch (const std::exception& e) {
+    record(*stats, method, tool, outcome_of(&e, ctx.cancellation.reason() != mcp::Cancellation::Reason::none),
+           started);
+    throw;
+  }
 }
 
 awaitable<json::value> Backend::request(std::string_view method, json::object params) {
   auto self = shared_from_this();
   ProxyRequest own;  // no session: the proxy's own request
   middleware::Call call{std::string(method), std::move(params)};
-  co_return co_await chain_->entry().request(std::move(call), own);
+  co_return co_await request(std::move(call), own);
 }
 
 awaitable<json::value> Backend::send_upstream(middleware::Call call, ProxyRequest* ctx) {
@@ -366,6 +426,12 @@ awaitable<json::value> Backend::send_upstream(middleware::Call call, ProxyReques
   // (A request of the proxy's own, e.g. a list load, is not retried: the reconnect reloads.)
 
   in_flight_.push_back(ctx);
+  if (!ctx->trace.empty()) {
+    // W3C Trace Context: this server's parent is the proxy's span for the request.
+    auto& meta = params["_meta"];
+    if (!meta.is_object()) meta = json::object{};
+    meta.get_object()["traceparent"] = ctx->trace.traceparent();
+  }
   std::int64_t token = 0;
   if (!ctx->progress_token.is_null() && relay_) {
     token = relay_->register_progress(*ctx);

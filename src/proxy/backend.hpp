@@ -11,6 +11,7 @@
 #include "mcp/methods.hpp"
 #include "middleware/plan.hpp"
 #include "middleware/registry.hpp"
+#include "proxy/proxy_metrics.hpp"
 #include "proxy/request_context.hpp"
 #include "mcp/message_transport.hpp"
 
@@ -96,6 +97,8 @@ class Backend : public std::enable_shared_from_this<Backend> {
   const json::array& list(ListKind kind) const noexcept;
 
   json::object health() const;
+  // Its counters (shared by every instance of this server); null without metrics (unit tests).
+  const std::shared_ptr<BackendStats>& stats() const noexcept { return stats_; }
 
   // A tool of this server whose definition changed and is blocked by its pin (PinGuard).
   bool tool_blocked(std::string_view tool) const;
@@ -148,6 +151,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   void catalogue_changed(std::initializer_list<ListKind> kinds);
 
   boost::asio::any_io_executor executor_;
+  std::shared_ptr<BackendStats> stats_;
   config::ServerConfig config_;
   BackendState state_ = BackendState::starting;
   std::string last_error_;

@@ -9,6 +9,7 @@
 #include "mcp/pending_requests.hpp"
 #include "proxy/client_stream.hpp"
 #include "proxy/identity.hpp"
+#include "proxy/proxy_metrics.hpp"
 #include "middleware/context.hpp"
 #include "proxy/request_context.hpp"
 
@@ -77,6 +78,8 @@ class DownstreamSession final : public middleware::Session,
   const boost::json::object& client_info() const noexcept { return client_info_; }
 
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
+  const std::chrono::steady_clock::time_point created_at = std::chrono::steady_clock::now();
+  SessionTransport transport = SessionTransport::streamable_http;  // how the client reached it
   // The catalogue this session sees: the proxy's shared one, or its own when some backends run
   // one upstream session per client.
   std::shared_ptr<Aggregator> aggregator;

@@ -3,6 +3,8 @@
 #include "mcp/jsonrpc.hpp"
 #include "mcp/protocol.hpp"
 #include "proxy/health.hpp"
+#include "proxy/metrics_exposition.hpp"
+#include "proxy/proxy_metrics.hpp"
 #include "proxy/http_replies.hpp"
 #include "proxy/post_stream.hpp"
 #include "transport/disconnect_watch.hpp"
@@ -73,7 +75,8 @@ HttpEndpoint::HttpEndpoint(McpServer& server, SessionManager& sessions, const co
       core_(std::move(core)),
       policy_(std::make_shared<const OriginPolicy>(config.http)),
       access_(std::make_shared<const EdgeAccess>()),
-      legacy_(server, sessions) {}
+      legacy_(server, sessions),
+      dashboard_(server, sessions, config) {}
 
 awaitable<void> HttpEndpoint::on_core(HttpExchange& exchange, std::function<awaitable<void>()> work) {
   auto edge = exchange.executor();
@@ -154,6 +157,20 @@ awaitable<void> HttpEndpoint::handle(HttpRequest& request, HttpExchange& exchang
     co_await exchange.respond(resource_metadata(*access, endpoint));
     co_return;
   }
+  if (path == "/metrics") {
+    if (request.method() != http::verb::get && request.method() != http::verb::head) {
+      co_await exchange.respond(method_not_allowed("GET"));
+      co_return;
+    }
+    co_await handle_metrics(request, exchange, *access);
+    co_return;
+  }
+  if (Dashboard::serves(path)) {
+    bool loopback = loopback_peer(exchange);
+    std::function<awaitable<void>()> ui = [&] { return dashboard_.handle(request, exchange, *access, loopback); };
+    co_await on_core(exchange, std::move(ui));
+    co_return;
+  }
   // Which MCP endpoint: the main one (and the legacy SSE paths), or a profile's own.
   std::string endpoint, profile;
   bool legacy = false;
@@ -219,6 +236,7 @@ awaitable<std::optional<Caller>> HttpEndpoint::admit(HttpRequest& request, HttpE
     if (!outcome.error.empty())
       challenge += fmt::format(", error=\"{}\", error_description=\"{}\"", outcome.error, quoted(outcome.description));
     spdlog::info("refused a request to {} from {}: {}", caller.endpoint, caller.remote, outcome.description);
+    if (auto& m = sessions_.relay().metrics) m->auth_failures.add();  // (set once: safe to read here)
     audit_edge(access, nullptr, "auth-failed", outcome.description, caller.remote, caller.endpoint);
     auto res = error_response(http::status::unauthorized, ec::kInvalidRequest,
                               fmt::format("Unauthorized: {}", outcome.description));
@@ -254,6 +272,42 @@ awaitable<void> HttpEndpoint::handle_health(HttpRequest& request, HttpExchange& 
   }
   std::function<awaitable<void>()> report = [&]() -> awaitable<void> { co_await exchange.respond(health(details)); };
   co_await on_core(exchange, std::move(report));
+}
+
+awaitable<void> HttpEndpoint::handle_metrics(HttpRequest& request, HttpExchange& exchange, const EdgeAccess& access) {
+  if (access.auth_on()) {
+    auto outcome = co_await access.authenticator->authenticate(request[http::field::authorization],
+                                                               access.resource_base + path_, true);
+    if (!outcome.identity) {
+      if (auto& m = sessions_.relay().metrics) m->auth_failures.add();
+      auto res = error_response(http::status::unauthorized, ec::kInvalidRequest,
+                                fmt::format("Unauthorized: {} (a key or token with the \"metrics\" role)",
+                                            outcome.description));
+      res.set(http::field::www_authenticate, "Bearer");
+      co_await exchange.respond(std::move(res));
+      co_return;
+    }
+    if (!outcome.identity->has_role("metrics") && !outcome.identity->has_role("admin")) {
+      co_await exchange.respond(error_response(http::status::forbidden, ec::kInvalidRequest,
+                                               fmt::format("Forbidden: {} has neither the \"metrics\" nor the "
+                                                           "\"admin\" role",
+                                                           outcome.identity->name)));
+      co_return;
+    }
+  } else if (!loopback_peer(exchange)) {
+    co_await exchange.respond(error_response(http::status::forbidden, ec::kInvalidRequest,
+                                             "Forbidden: without \"auth\", /metrics is served to loopback clients only"));
+    co_return;
+  }
+  std::function<awaitable<void>()> scrape = [&]() -> awaitable<void> {
+    HttpResponse res(http::status::ok, 11);
+    res.set(http::field::content_type, kMetricsContentType);
+    res.set(http::field::cache_control, "no-store");
+    if (auto& m = sessions_.relay().metrics) res.body() = render_metrics(*m, sessions_, config_, config_status_);
+    res.prepare_payload();
+    co_await exchange.respond(std::move(res));
+  };
+  co_await on_core(exchange, std::move(scrape));
 }
 
 HttpResponse HttpEndpoint::resource_metadata(const EdgeAccess& access, std::string_view endpoint) const {

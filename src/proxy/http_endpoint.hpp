@@ -11,6 +11,9 @@
 //   DELETE /mcp ends the session.
 //   GET /health JSON state of every backend (details only for an admin, or on loopback with
 //               no auth).
+//   GET /metrics  Prometheus text (metrics_exposition.hpp): a bearer with the metrics or admin
+//               role, or loopback without auth.
+//   /ui         the dashboard and its API (Dashboard), on the core.
 //   GET /.well-known/oauth-protected-resource[<endpoint>]  RFC 9728 metadata (with auth).
 //   /mcp/<profile>  a profile's own endpoint (the same protocol, its own sessions).
 //   GET /sse, POST /messages   the legacy HTTP+SSE transport (2024-11-05): LegacySseEndpoint.
@@ -26,6 +29,7 @@
 // connection's coroutine waiting. Only immutable members are read on the connection's strand.
 
 #include "config/config.hpp"
+#include "proxy/dashboard.hpp"
 #include "proxy/edge_access.hpp"
 #include "proxy/health.hpp"
 #include "proxy/legacy_sse_endpoint.hpp"
@@ -44,7 +48,10 @@ namespace mcproxy::proxy {
 
 class HttpEndpoint {
  public:
-  void set_config_status(const ConfigStatus* status) noexcept { config_status_ = status; }
+  void set_config_status(const ConfigStatus* status) noexcept {
+    config_status_ = status;
+    dashboard_.set_config_status(status);
+  }
   HttpEndpoint(McpServer& server, SessionManager& sessions, const config::Config& config,
                boost::asio::any_io_executor core);
 
@@ -59,6 +66,7 @@ class HttpEndpoint {
   void stop() noexcept {
     stopping_ = true;
     legacy_.stop();
+    dashboard_.stop();
   }
 
  private:
@@ -71,6 +79,9 @@ class HttpEndpoint {
                                                       std::string endpoint, std::string profile);
   boost::asio::awaitable<void> handle_health(transport::HttpRequest& request, transport::HttpExchange& exchange,
                                              const EdgeAccess& access);
+  // GET /metrics: with auth, a bearer with the "metrics" or "admin" role; without, loopback only.
+  boost::asio::awaitable<void> handle_metrics(transport::HttpRequest& request, transport::HttpExchange& exchange,
+                                              const EdgeAccess& access);
   transport::HttpResponse resource_metadata(const EdgeAccess& access, std::string_view endpoint) const;
   boost::asio::awaitable<void> handle_post(transport::HttpRequest& request,
                                            transport::HttpExchange& exchange, const Caller& caller);
@@ -98,6 +109,7 @@ class HttpEndpoint {
   bool stopping_ = false;
   const ConfigStatus* config_status_ = nullptr;
   LegacySseEndpoint legacy_;
+  Dashboard dashboard_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

@@ -148,7 +148,7 @@ awaitable<void> LegacySseEndpoint::handle_sse(HttpRequest& request, HttpExchange
                                              "text/event-stream"));
     co_return;
   }
-  auto session = stopping_ ? nullptr : sessions_.create(caller.identity, caller.endpoint, caller.profile);
+  auto session = stopping_ ? nullptr : sessions_.create(caller.identity, caller.endpoint, caller.profile, SessionTransport::sse);
   if (!session) {
     co_await exchange.respond(
         error_response(http::status::service_unavailable, ec::kInternalError,

@@ -1,6 +1,8 @@
 #include "proxy/mcp_server.hpp"
 
 #include "mcp/protocol.hpp"
+#include "middleware/params.hpp"
+#include "proxy/call_feed.hpp"
 #include "proxy/version_adapter.hpp"
 #include "support/redaction.hpp"
 
@@ -13,6 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 namespace mcproxy::proxy {
@@ -169,8 +172,61 @@ std::string McpServer::list_cache_key(DownstreamSession& session, const middlewa
                      cursor ? std::string_view(cursor->get_string()) : std::string_view("-"));
 }
 
+namespace {
+
+// What a request acts on, for the live feed: a tool or prompt name, or a URI.
+std::string subject_of(const middleware::Call& call) {
+  switch (call.method) {
+    case mcp::Method::tools_call:
+    case mcp::Method::prompts_get: return std::string(middleware::string_field(call.params, "name"));
+    case mcp::Method::resources_read:
+    case mcp::Method::resources_subscribe:
+    case mcp::Method::resources_unsubscribe: return std::string(middleware::string_field(call.params, "uri"));
+    default: return {};
+  }
+}
+
+std::string now_iso_millis() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  return fmt::format("{:%FT%T}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
+}
+
+}  // namespace
+
+void McpServer::observe(const DownstreamSession& session, const ProxyRequest& ctx, mcp::Method method,
+                        const std::string& method_name, const std::string& name, Outcome outcome) {
+  auto elapsed = std::chrono::steady_clock::now() - ctx.started;
+  auto& relay = sessions_.relay();
+  if (auto* m = relay.metrics.get()) {
+    auto index = static_cast<std::size_t>(method);
+    m->client_requests[index][static_cast<std::size_t>(outcome)].add();
+    m->client_latency[index].observe(elapsed);
+    if (ctx.refused_as == "denied") m->denied.add();
+    else if (ctx.refused_as == "rate-limited") m->rate_limited.add();
+  }
+  if (!relay.feed || method == mcp::Method::ping) return;
+  CallEvent event;
+  event.time = now_iso_millis();
+  event.method = method_name;
+  event.name = name;
+  if (!name.empty() && (method == mcp::Method::tools_call || method == mcp::Method::prompts_get))
+    event.server = session.server_of(method == mcp::Method::tools_call ? middleware::NameKind::tool
+                                                                       : middleware::NameKind::prompt,
+                                     name);
+  else if (!name.empty())
+    event.server = session.server_of(middleware::NameKind::resource, name);
+  event.identity = session.identity();
+  event.session = session.label();
+  event.outcome = ctx.refused_as.empty() ? std::string(to_string(outcome)) : ctx.refused_as;
+  event.trace_id = ctx.trace.trace_id;
+  event.duration_ms = std::chrono::duration<double, std::milli>(elapsed).count();
+  relay.feed->publish(std::move(event));
+}
+
 awaitable<std::optional<std::string>> McpServer::handle(std::shared_ptr<DownstreamSession> session,
-                                                         mcp::Message message, ClientStream* stream) {
+                                                         mcp::Message message, ClientStream* stream,
+                                                         std::string_view traceparent) {
   session->last_activity = std::chrono::steady_clock::now();
   if (message.is_notification()) {
     on_notification(*session, message);
@@ -190,20 +246,32 @@ awaitable<std::optional<std::string>> McpServer::handle(std::shared_ptr<Downstre
   ctx.stream = stream;
   json::object params;
   if (auto* p = message.body().if_contains("params"); p && p->is_object()) params = std::move(p->get_object());
+  std::optional<mcp::TraceContext> incoming;
+  if (!traceparent.empty()) incoming = mcp::TraceContext::parse(traceparent);
   if (auto* meta = params.if_contains("_meta"); meta && meta->is_object()) {
     if (auto* token = meta->get_object().if_contains("progressToken")) ctx.progress_token = *token;
+    if (auto* t = meta->get_object().if_contains("traceparent"); t && t->is_string() && !incoming)
+      incoming = mcp::TraceContext::parse(t->get_string());
   }
+  ctx.trace = mcp::TraceContext::continue_from(incoming);
   middleware::Call call{std::string(message.method()), std::move(params)};
   const std::string method = call.name;
+  const mcp::Method method_id = call.method;
+  const std::string subject = subject_of(call);
+  ProxyMetrics* metrics = sessions_.relay().metrics.get();
   std::string cache_key = list_cache_key(*session, call);
   std::uint64_t catalogue_generation = 0;
   if (!cache_key.empty()) {
     co_await session->aggregator->refresh();  // a catalogue that changed empties the cache
     auto cached = session->aggregator->cached_list(cache_key);
     if (cached) {
-      spdlog::debug("session {} req#{} {} answered from the list cache", session->label(), ctx.correlation_id, method);
+      spdlog::debug("session {} req#{} {} answered from the list cache [trace {}]", session->label(),
+                    ctx.correlation_id, method, ctx.trace.trace_id);
+      if (metrics) metrics->list_cache_hits.add();
+      observe(*session, ctx, method_id, method, subject, Outcome::ok);
       co_return response_with_result(ctx.id, *cached);
     }
+    if (metrics) metrics->list_cache_misses.add();
     catalogue_generation = session->aggregator->catalogue_generation();
   }
   session->add_in_flight(ctx);
@@ -236,8 +304,12 @@ awaitable<std::optional<std::string>> McpServer::handle(std::shared_ptr<Downstre
     if (late == mcp::Cancellation::Reason::client || late == mcp::Cancellation::Reason::disconnected)
       throw McpError(ec::kRequestTimeout, "cancelled");
     adapt_result_for_client(method, result, session->protocol_version());
-    spdlog::debug("session {} req#{} {} ok in {} us", session->label(), ctx.correlation_id, method,
-                  elapsed_us());
+    spdlog::debug("session {} req#{} {} ok in {} us [trace {}]", session->label(), ctx.correlation_id, method,
+                  elapsed_us(), ctx.trace.trace_id);
+    bool tool_error = false;
+    if (auto* o = result.if_object())
+      if (auto* e = o->if_contains("isError"); e && e->is_bool()) tool_error = e->get_bool();
+    observe(*session, ctx, method_id, method, subject, tool_error ? Outcome::tool_error : Outcome::ok);
     if (!cache_key.empty()) {
       auto serialized = std::make_shared<const std::string>(json::serialize(result));
       session->aggregator->cache_list(std::move(cache_key), catalogue_generation, serialized);
@@ -246,16 +318,17 @@ awaitable<std::optional<std::string>> McpServer::handle(std::shared_ptr<Downstre
     co_return json::serialize(mcp::make_result(ctx.id, std::move(result)));
   } catch (const std::exception& e) {
     auto why = ctx.cancellation.reason();
+    observe(*session, ctx, method_id, method, subject, outcome_of(&e, why != mcp::Cancellation::Reason::none));
     if (why == mcp::Cancellation::Reason::client || why == mcp::Cancellation::Reason::disconnected) {
       // As the spec says: no response to a cancelled request (nobody would read it anyway
       // when the client went away).
-      spdlog::info("session {} req#{} {} {} after {} us: no response", session->label(), ctx.correlation_id,
-                   method, mcp::to_string(why), elapsed_us());
+      spdlog::info("session {} req#{} {} {} after {} us: no response [trace {}]", session->label(),
+                   ctx.correlation_id, method, mcp::to_string(why), elapsed_us(), ctx.trace.trace_id);
       co_return std::nullopt;
     }
     if (why == mcp::Cancellation::Reason::shutdown) {
-      spdlog::info("session {} req#{} {} cancelled: MCProxy is stopping", session->label(), ctx.correlation_id,
-                   method);
+      spdlog::info("session {} req#{} {} cancelled: MCProxy is stopping [trace {}]", session->label(),
+                   ctx.correlation_id, method, ctx.trace.trace_id);
       co_return json::serialize(
           mcp::make_error(ctx.id, ec::kProxyStopping,
                           fmt::format("MCProxy is stopping: '{}' was still running when the shutdown "
@@ -263,15 +336,15 @@ awaitable<std::optional<std::string>> McpServer::handle(std::shared_ptr<Downstre
                                       method)));
     }
     if (auto* mcp_error = dynamic_cast<const McpError*>(&e)) {
-      spdlog::info("session {} req#{} {} failed in {} us: {} ({})", session->label(), ctx.correlation_id, method,
-                   elapsed_us(), e.what(), mcp_error->code());
+      spdlog::info("session {} req#{} {} failed in {} us: {} ({}) [trace {}]", session->label(),
+                   ctx.correlation_id, method, elapsed_us(), e.what(), mcp_error->code(), ctx.trace.trace_id);
       // An error of MCProxy's own may name a backend's URL or command: never with a secret.
       if (support::holds_secret(e.what()))
         co_return json::serialize(mcp::make_error(ctx.id, McpError(mcp_error->code(), support::redact(e.what()), mcp_error->data())));
       co_return json::serialize(mcp::make_error(ctx.id, *mcp_error));
     }
-    spdlog::error("session {} req#{} {} internal error: {}", session->label(), ctx.correlation_id,
-                  method, e.what());
+    spdlog::error("session {} req#{} {} internal error: {} [trace {}]", session->label(), ctx.correlation_id,
+                  method, e.what(), ctx.trace.trace_id);
     co_return json::serialize(mcp::make_error(ctx.id, ec::kInternalError,
                               support::redact(fmt::format("Internal error in MCProxy: {}", e.what()))));
   }

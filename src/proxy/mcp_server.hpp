@@ -19,6 +19,7 @@
 #include "proxy/aggregator.hpp"
 #include "proxy/client_stream.hpp"
 #include "proxy/downstream_session.hpp"
+#include "proxy/proxy_metrics.hpp"
 #include "proxy/session_manager.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -39,9 +40,11 @@ class McpServer {
 
   // Returns the response for a request, serialized; nothing for a notification or response.
   // `stream`, if set, carries messages related to this request (progress, sampling...) before
-  // the response.
+  // the response. `traceparent` is the HTTP header of that name, if any (else the message's
+  // _meta.traceparent is continued, or a trace started).
   boost::asio::awaitable<std::optional<std::string>> handle(
-      std::shared_ptr<DownstreamSession> session, mcp::Message message, ClientStream* stream);
+      std::shared_ptr<DownstreamSession> session, mcp::Message message, ClientStream* stream,
+      std::string_view traceparent = {});
 
  // The proxy middleware a session's requests go through (shared, or its own when a layer
   // is per session).
@@ -64,6 +67,9 @@ class McpServer {
   void on_notification(DownstreamSession& session, const mcp::Message& message);
   // The list-cache key of this request, or empty when it may not be cached.
   std::string list_cache_key(DownstreamSession& session, const middleware::Call& call);
+  // Counts the request and tells the live feed (when the Proxy set them up).
+  void observe(const DownstreamSession& session, const ProxyRequest& ctx, mcp::Method method,
+               const std::string& method_name, const std::string& name, Outcome outcome);
 
   SessionManager& sessions_;
   std::vector<middleware::Maker> makers_;

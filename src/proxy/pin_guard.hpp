@@ -37,6 +37,11 @@ class PinGuard {
   }
   // Throws McpError for a tool of `server` that is blocked (by its own name).
   void check_call(const std::string& server, std::string_view tool) const;
+  // For the dashboard: "blocked", "changed" (warn mode), "pinned" or "none".
+  std::string_view state_of(const std::string& server, const std::string& tool) const {
+    return blocked(server, tool) ? std::string_view("blocked") : store_.state_of(server, tool);
+  }
+  const std::set<std::pair<std::string, std::string>>& blocked_tools() const noexcept { return blocked_; }
   // The pin file changed on disk (an approval): re-read it. True when it did.
   bool reload_if_changed();
 

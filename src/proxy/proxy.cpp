@@ -8,7 +8,9 @@
 #include "proxy/relay.hpp"
 #include "proxy/session_manager.hpp"
 #include "proxy/stdio_endpoint.hpp"
+#include "proxy/call_feed.hpp"
 #include "proxy/pin_guard.hpp"
+#include "proxy/proxy_metrics.hpp"
 #include "support/redaction.hpp"
 #include "transport/http_server.hpp"
 
@@ -72,10 +74,12 @@ Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream
       credentials_(std::move(credentials)),
       bound_http_(config_.http),
       relay_(std::make_unique<Relay>()) {
+  relay_->metrics = std::make_shared<ProxyMetrics>();
+  relay_->feed = std::make_shared<CallFeed>();
   ::signal(SIGPIPE, SIG_IGN);
   mcp::set_max_json_depth(config_.http.max_json_depth);
   if (downstream_ == Downstream::http) check_exposure(config_);
-  update_access_state(access_, config_, core_);
+  update_access_state(access_, config_);
   if (config_.pins.enabled) relay_->pins = std::make_shared<PinGuard>(config_.pins, access_.audit);
   asio::any_io_executor executor = core_;
   for (auto& server : config_.servers) {
@@ -237,24 +241,28 @@ awaitable<void> Proxy::reload(std::string why) {
   middleware::Plan next_plan;
   std::string failure;
   AccessState next_access = access_;
+  std::string wanted_host;
   try {
     next = config::load_config_file(config_.source, credentials_);
     next_plan = middleware::compile_plan(next);
-    next.http.host = bound_http_.host;  // (bound once: the exposure check is of the bound address)
-    update_access_state(next_access, next, core_);
+    wanted_host = next.http.host;
+    next.http.host = bound_http_.host;  // bound once: the exposure check is of the bound address
+    // A reload must not drop authentication from an exposed address either.
+    if (downstream_ == Downstream::http) check_exposure(next);
+    update_access_state(next_access, next);
   } catch (const std::exception& e) {
     failure = e.what();
   }
   if (!failure.empty()) {
     spdlog::error("the new configuration is invalid; still running the previous one:\n{}", failure);
     config_status_.last_error = failure;
+    relay_->metrics->reloads_failed.add();
     co_return;
   }
   support::set_secrets(next.secrets);
   for (auto& w : next.warnings) spdlog::warn("{}: {}", next.source, w);
-  if (next.http.host != bound_http_.host || next.http.port != bound_http_.port || next.http.path != bound_http_.path)
+  if (wanted_host != bound_http_.host || next.http.port != bound_http_.port || next.http.path != bound_http_.path)
     spdlog::warn("httpServer host, port and path changes take effect after a restart");
-  next.http.host = bound_http_.host;
   next.http.port = bound_http_.port;
   next.http.path = bound_http_.path;
 
@@ -314,6 +322,7 @@ awaitable<void> Proxy::reload(std::string why) {
   ++config_status_.generation;
   config_status_.loaded_at = now_iso();
   config_status_.last_error.clear();
+  relay_->metrics->reloads_ok.add();
   relay_->broadcast_list_changed();
   spdlog::info("configuration {} loaded: {} servers kept, {} started, {} stopped (a restarted "
                "server counts in both)",

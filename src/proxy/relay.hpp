@@ -35,6 +35,8 @@ class DownstreamSession;
 using mcp::ListKind;
 
 class PinGuard;
+class ProxyMetrics;
+class CallFeed;
 
 class Relay {
  public:
@@ -55,8 +57,12 @@ class Relay {
   // The proxy middleware a session's messages go through (set by McpServer): the reverse path
   // passes through it too, once the message is attributed to that session.
   std::function<std::shared_ptr<const middleware::Pipeline>(DownstreamSession&)> proxy_pipeline;
-  // Tool-definition pins every backend's tool lists pass (null: pinning off).
+  // What every backend and session reaches through here, set by the Proxy (null in unit tests):
+  // tool-definition pins every backend's tool lists pass (null: pinning off), the metrics and
+  // the dashboard's live feed of calls.
   std::shared_ptr<PinGuard> pins;
+  std::shared_ptr<ProxyMetrics> metrics;
+  std::shared_ptr<CallFeed> feed;
   // What the backend contributes changed: every session using it hears list_changed.
   void on_catalogue_changed(Backend& backend, std::initializer_list<ListKind> kinds);
   // Every initialized session hears tools, prompts and resources list_changed (hot reload).

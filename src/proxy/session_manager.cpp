@@ -1,5 +1,7 @@
 #include "proxy/session_manager.hpp"
 
+#include "proxy/proxy_metrics.hpp"
+
 #include "proxy/http_endpoint.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,11 +29,13 @@ SessionManager::SessionManager(asio::any_io_executor executor, const config::Con
 }
 
 std::shared_ptr<DownstreamSession> SessionManager::create(Identity identity, std::string endpoint,
-                                                          std::string profile) {
+                                                          std::string profile, SessionTransport transport) {
   expire_idle();
   if (sessions_.size() >= config_.http.max_sessions) return nullptr;
   auto session = std::make_shared<DownstreamSession>(executor_, new_session_id());
   session->bind(std::move(identity), std::move(endpoint), std::move(profile));
+  session->transport = transport;
+  if (relay_.metrics) relay_.metrics->sessions_created[static_cast<std::size_t>(transport)].add();
   sessions_.emplace(session->id(), session);
   relay_.add_session(session);
   return session;

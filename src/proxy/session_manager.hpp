@@ -30,7 +30,8 @@ class SessionManager {
   // Nullptr when maxSessions is reached. The session belongs to `identity` on `endpoint` (a
   // path) and sees `profile`.
   std::shared_ptr<DownstreamSession> create(Identity identity = {}, std::string endpoint = {},
-                                            std::string profile = {});
+                                            std::string profile = {},
+                                            SessionTransport transport = SessionTransport::streamable_http);
   // Any session by id (the proxy's own uses).
   std::shared_ptr<DownstreamSession> find(const std::string& id);
   // A session as a client may reach it: only with the identity that created it and on its
@@ -50,6 +51,7 @@ class SessionManager {
   void expire_idle();
 
   std::size_t size() const noexcept { return sessions_.size(); }
+  const std::unordered_map<std::string, std::shared_ptr<DownstreamSession>>& all() const noexcept { return sessions_; }
   std::size_t requests_in_flight() const noexcept;
   std::size_t per_client_instances(const std::string& server) const;
   const std::shared_ptr<Aggregator>& shared() const noexcept { return shared_; }

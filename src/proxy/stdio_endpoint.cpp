@@ -45,7 +45,7 @@ void StdioEndpoint::start() {
         "started by an MCP client",
         ec.message()));
   }
-  session_ = sessions_.create();
+  session_ = sessions_.create({}, {}, {}, SessionTransport::stdio);
   if (!session_) throw std::runtime_error("cannot create the stdio session");
   session_->direct_stream = this;
   auto log = [](std::exception_ptr e) {

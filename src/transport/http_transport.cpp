@@ -103,10 +103,10 @@ void HttpTransport::negotiated(std::string_view protocol_version) {
   tasks_.spawn(fmt::format("[{}] GET stream ended", options_.name), std::move(stream));
 }
 
-void HttpTransport::send(std::string message) {
+void HttpTransport::send_traced(std::string message, std::string_view traceparent) {
   if (stopping_) return;
   auto self = shared_from_this();
-  auto exchange = [self, m = std::move(message)]() mutable -> awaitable<void> {
+  auto exchange = [self, m = std::move(message), trace = std::string(traceparent)]() mutable -> awaitable<void> {
     if (self->legacy_) {
       json::value id;
       boost::system::error_code ec;
@@ -115,7 +115,7 @@ void HttpTransport::send(std::string message) {
         if (auto* i = v.get_object().if_contains("id")) id = *i;
       co_await self->legacy_post(std::move(m), std::move(id));
     } else {
-      co_await self->post(std::move(m));
+      co_await self->post(std::move(m), std::move(trace));
     }
   };
   tasks_.spawn(fmt::format("[{}] send failed", options_.name), std::move(exchange));
@@ -203,7 +203,7 @@ http::request<http::string_body> HttpTransport::json_post(const std::string& tar
   return req;
 }
 
-awaitable<void> HttpTransport::post(std::string message) {
+awaitable<void> HttpTransport::post(std::string message, std::string traceparent) {
   // What the message is decides what a failure means: only a request has a caller to tell.
   auto envelope = peek_envelope(message);
   json::value id = envelope.id;
@@ -213,6 +213,7 @@ awaitable<void> HttpTransport::post(std::string message) {
   req.set(http::field::accept, "application/json, text/event-stream");
   if (!session_id_.empty()) req.set("Mcp-Session-Id", session_id_);
   if (!protocol_version_.empty()) req.set("MCP-Protocol-Version", protocol_version_);
+  if (!traceparent.empty()) req.set("traceparent", traceparent);  // W3C Trace Context
   Exchange x(options_.max_message_bytes);
   auto failure = co_await exchange(req, x, options_.io_timeout);
   if (!failure.empty()) {

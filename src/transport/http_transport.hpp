@@ -52,7 +52,8 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
   ~HttpTransport() override;
 
   boost::asio::awaitable<void> start() override;
-  void send(std::string message) override;
+  void send(std::string message) override { send_traced(std::move(message), {}); }
+  void send_traced(std::string message, std::string_view traceparent) override;
   boost::asio::awaitable<void> shutdown() override;
   void negotiated(std::string_view protocol_version) override;
 
@@ -70,7 +71,7 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
   // headers, the body.
   boost::beast::http::request<boost::beast::http::string_body> json_post(const std::string& target,
                                                                         std::string message) const;
-  boost::asio::awaitable<void> post(std::string message);
+  boost::asio::awaitable<void> post(std::string message, std::string traceparent);
   boost::asio::awaitable<void> legacy_post(std::string message, boost::json::value id);
   boost::asio::awaitable<void> get_stream_loop();
   boost::asio::awaitable<void> legacy_stream(std::shared_ptr<boost::asio::steady_timer> ready);

@@ -88,7 +88,7 @@ Logging::Logging(std::shared_ptr<const LoggingConfig> config, std::string server
 
 void Logging::write(std::string_view direction, std::string_view method, const Session* session,
                     std::uint64_t correlation, std::string_view outcome, long long micros,
-                    const json::value* payload) {
+                    const json::value* payload, std::string_view trace) {
   std::string label = session ? session->label() : "-";
   std::string body;
   if (config_->payloads && payload) {
@@ -104,12 +104,13 @@ void Logging::write(std::string_view direction, std::string_view method, const S
                    {"server", server_}, {"direction", direction}, {"method", method},
                    {"session", label}, {"correlationId", correlation}, {"outcome", outcome}};
     if (micros >= 0) o["durationUs"] = micros;
+    if (!trace.empty()) o["traceId"] = trace;
     if (!body.empty()) o["payload"] = body;
     line = json::serialize(o);
   } else {
-    line = fmt::format("[{}] {} {} session={} req#{} {}{}{}", server_, direction, method, label,
+    line = fmt::format("[{}] {} {} session={} req#{} {}{}{}{}", server_, direction, method, label,
                        correlation, outcome, micros >= 0 ? fmt::format(" {}us", micros) : "",
-                       body.empty() ? "" : " " + body);
+                       trace.empty() ? "" : fmt::format(" trace={}", trace), body.empty() ? "" : " " + body);
   }
   auto level = config_->debug_level ? spdlog::level::debug : spdlog::level::info;
   if (sink_) sink_->log(level, line);
@@ -128,16 +129,18 @@ awaitable<json::value> Logging::request(Call call, RequestContext& ctx) {
   json::value request_payload;
   if (config_->payloads) request_payload = call.params;  // copied only when it will be written
   const Session* session = ctx.session.get();
-  write("->", call.name, session, ctx.correlation_id, "request", -1, config_->payloads ? &request_payload : nullptr);
+  write("->", call.name, session, ctx.correlation_id, "request", -1, config_->payloads ? &request_payload : nullptr,
+        ctx.trace.trace_id);
   auto started = std::chrono::steady_clock::now();
   std::string method = call.name;
   try {
     json::value result = co_await Middleware::request(std::move(call), ctx);
-    write("<-", method, session, ctx.correlation_id, "ok", micros_since(started), &result);
+    write("<-", method, session, ctx.correlation_id, "ok", micros_since(started), &result, ctx.trace.trace_id);
     co_return result;
   } catch (const mcp::McpError& e) {
     json::value error = e.to_error_object();
-    write("<-", method, session, ctx.correlation_id, fmt::format("error {}", e.code()), micros_since(started), &error);
+    write("<-", method, session, ctx.correlation_id, fmt::format("error {}", e.code()), micros_since(started), &error,
+          ctx.trace.trace_id);
     throw;
   }
 }

@@ -58,7 +58,7 @@ class Logging final : public Middleware {
  private:
   void write(std::string_view direction, std::string_view method, const Session* session,
              std::uint64_t correlation, std::string_view outcome, long long micros,
-             const json::value* payload);
+             const json::value* payload, std::string_view trace = {});
 
   std::shared_ptr<const LoggingConfig> config_;
   std::string server_;
