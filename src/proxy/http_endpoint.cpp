@@ -472,7 +472,7 @@ awaitable<void> HttpEndpoint::serve_post(HttpRequest& request, HttpExchange& exc
     DisconnectWatch watch(exchange, [this, id = session->id()] {
       sessions_.end(id, "the client went away during initialize");
     });
-    auto reply = co_await server_.handle(session, std::move(messages.front()), nullptr);
+    auto reply = co_await server_.handle(session, std::move(messages.front()), nullptr, request["traceparent"]);
     watch.stop();
     if (watch.gone()) {
       exchange.close_after();
@@ -509,7 +509,7 @@ awaitable<void> HttpEndpoint::serve_post(HttpRequest& request, HttpExchange& exc
     std::vector<std::string> responses;  // serialized
     for (auto& e : immediate_errors) responses.push_back(json::serialize(e));
     for (auto& message : messages) {
-      auto reply = co_await server_.handle(session, std::move(message), &stream);
+      auto reply = co_await server_.handle(session, std::move(message), &stream, request["traceparent"]);
       if (reply) responses.push_back(std::move(*reply));
     }
     if (watch) watch->stop();
