@@ -45,6 +45,21 @@ apt_install() {
 
 ensure_build_deps() { apt_install "${APT_PACKAGES[@]}"; }
 
+# The observability tests (docs/OBSERVABILITY.md): a real Prometheus, whose tests run their own
+# instance on a free loopback port (the system service the package starts is stopped and
+# disabled: nothing listens on :9090 behind the user's back), and Debian's Chromium for the
+# dashboard's browser test (puppeteer-core drives it; no browser is downloaded).
+ensure_observability_test_deps() {
+  apt_install prometheus chromium
+  if command -v systemctl >/dev/null && systemctl is-enabled prometheus >/dev/null 2>&1; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+  if [ -x /etc/init.d/prometheus ]; then
+    /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+    update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
+}
+
 # Node.js runs the example MCP servers and the interop tests (never the proxy itself).
 ensure_node() {
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
