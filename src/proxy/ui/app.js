@@ -133,6 +133,9 @@
     catLoading: false,
     catDirty: false,
     catLoaded: false,
+    catLoadedAt: 0,
+    catCalls: false, // tools were called since the catalogue (and its call counts) was loaded
+    catTimer: null,
     kind: 'tools',
     selected: null, // {kind, item}
     sessions: [],
@@ -142,6 +145,8 @@
     feedTimer: null,
     feedPaused: false,
     feedSeen: 0,
+    feedKeys: new Set(),
+    feedKeyOrder: [],
     es: null,
     live: false,
     esRetry: null,
@@ -331,7 +336,8 @@
     clearTimeout(S.esRetry);
     clearInterval(S.pollTimer);
     clearInterval(S.sessionsTimer);
-    S.pollTimer = S.sessionsTimer = S.esRetry = null;
+    clearInterval(S.catTimer);
+    S.pollTimer = S.sessionsTimer = S.esRetry = S.catTimer = null;
     setLive(false);
     // Nothing of a signed-out user stays on the page.
     S.state = null;
@@ -340,10 +346,15 @@
     S.backendSig.clear();
     S.cat = { tools: [], prompts: [], resources: [], templates: [] };
     S.catLoaded = false;
+    S.catCalls = false;
     S.sessions = [];
+    S.sessionsCount = 0;
     S.sessionsLoaded = false;
     S.feed = [];
     S.feedQueue = [];
+    S.feedKeys.clear();
+    S.feedKeyOrder = [];
+    S.feedSeen = 0;
     S.selected = null;
     $('#backends-body').replaceChildren();
     $('#feed-body').replaceChildren();
@@ -399,7 +410,7 @@
     });
     es.addEventListener('call', (ev) => {
       const call = parseEvent(ev);
-      if (call) onCall(call);
+      if (call) onCall(call, ev.lastEventId);
     });
     es.addEventListener('catalogue', () => scheduleCatalogue());
   }
@@ -556,7 +567,14 @@
 
   function fillBackendRow(tr, b) {
     const c = tr.children;
-    setCell(c[0], str(b.name), { cls: 'mono strong' });
+    const info = b.serverInfo && typeof b.serverInfo === 'object' ? b.serverInfo : null;
+    const about = [
+      info ? `server: ${[info.title || info.name, info.version].filter(Boolean).join(' ')}` : '',
+      b.protocolVersion ? `protocol: ${b.protocolVersion}` : '',
+      b.command ? `command: ${b.command}` : '',
+      b.since ? `since: ${b.since}` : '',
+    ].filter(Boolean).join('\n');
+    setCell(c[0], str(b.name), { cls: 'mono strong', title: about });
     const state = str(b.state) || 'unknown';
     if (c[1].dataset.state !== state) {
       c[1].dataset.state = state;
@@ -592,6 +610,7 @@
       return;
     }
     S.catLoading = true;
+    S.catCalls = false;
     try {
       const c = (await api('catalogue')) || {};
       if (!S.started) return;
@@ -603,6 +622,7 @@
         templates: arr(c.templates).map((r) => ({ ...r, hay: haystack(r.name, r.uriTemplate, r.server) })),
       };
       S.catLoaded = true;
+      S.catLoadedAt = performance.now();
       renderCatalogue();
       refreshInspectorTarget();
     } finally {
@@ -752,7 +772,10 @@
       const { kind, item } = S.selected;
       const key = kind === 'resources' ? 'uri' : kind === 'templates' ? 'uriTemplate' : 'name';
       const again = S.cat[kind].find((x) => x[key] === item[key] && x.server === item.server);
-      if (again !== item) {
+      if (again && JSON.stringify(again) === JSON.stringify(item)) {
+        S.selected = { kind, item: again }; // unchanged: the details stay as they are (scroll, open parts)
+        pagers[kind].render();
+      } else if (again !== item) {
         S.selected = again ? { kind, item: again } : null;
         renderDetail();
         pagers[kind].render();
@@ -788,8 +811,20 @@
     if (kind === 'tools') {
       parts.push(el('h2', { class: 'mono', text: str(item.name) }));
       if (item.title) parts.push(el('p', { class: 'strong', text: item.title }));
-      parts.push(kv('server', item.server), el('div', { class: 'kv' }, el('span', { class: 'k', text: 'pin' }), el('span', { class: 'v' }, pinBadge(item.pin))),
+      parts.push(kv('server', item.server));
+      if (item.originalName && item.originalName !== item.name) parts.push(kv('upstream name', item.originalName, 'mono'));
+      parts.push(el('div', { class: 'kv' }, el('span', { class: 'k', text: 'pin' }), el('span', { class: 'v' }, pinBadge(item.pin))),
         kv('calls', `${fmtInt(item.calls)} (${fmtInt(item.errors)} errors)`));
+      const ann = item.annotations && typeof item.annotations === 'object' ? item.annotations : null;
+      if (ann) {
+        const hints = [];
+        if (ann.readOnlyHint === true) hints.push('read-only');
+        if (ann.destructiveHint === true && ann.readOnlyHint !== true) hints.push('destructive');
+        if (ann.idempotentHint === true) hints.push('idempotent');
+        if (ann.openWorldHint === true) hints.push('open world');
+        if (hints.length) parts.push(el('div', { class: 'kv' }, el('span', { class: 'k', text: 'hints' }),
+          el('span', { class: 'v' }, ...hints.map((h) => el('span', { class: `badge hint-${h.replace(/\W/g, '')}`, text: h })))));
+      }
       if (item.description) parts.push(el('p', { class: 'desc-full', text: item.description }));
       parts.push(el('h3', { text: 'Input schema' }), el('pre', { class: 'json', id: 'tool-schema', text: pretty(item.inputSchema || {}) }));
       parts.push(el('button', { type: 'button', class: 'primary', id: 'tool-open-inspector', text: 'Open in the inspector', onclick: () => inspectTool(item, { switchTab: true }) }));
@@ -822,6 +857,11 @@
       ...s,
       hay: haystack(s.id, s.client && s.client.name, s.client && s.client.version, s.identity, s.profile, s.transport, s.protocolVersion),
     }));
+    // Newest first; the order of equal ages stays stable from one refresh to the next.
+    const clientName = (s) => str(s.client && s.client.name);
+    S.sessions.sort((a, b) => (Number(a.ageSeconds) || 0) - (Number(b.ageSeconds) || 0) ||
+      clientName(a).localeCompare(clientName(b)) || str(a.id).localeCompare(str(b.id)));
+    S.sessionsCount = r && typeof r.count === 'number' ? r.count : S.sessions.length;
     S.sessionsLoaded = true;
     renderSessions();
   }
@@ -831,10 +871,12 @@
     const match = matcher($('#session-search').value);
     const list = S.sessions.filter((s) => match(s.hay));
     pagers.sessions.set(list, S.sessions.length, opts);
-    const n = S.sessions.length;
-    $('#sessions-count').textContent = S.sessionsLoaded
-      ? `${fmtInt(n)} session${n === 1 ? '' : 's'}${list.length !== n ? ` (${fmtInt(list.length)} shown by the filter)` : ''}`
-      : 'loading…';
+    const listed = S.sessions.length;
+    const n = Math.max(listed, S.sessionsCount || 0);
+    let text = `${fmtInt(n)} session${n === 1 ? '' : 's'}`;
+    if (listed < n) text += ` (${fmtInt(listed)} listed)`;
+    if (list.length !== listed) text += ` · ${fmtInt(list.length)} match the filter`;
+    $('#sessions-count').textContent = S.sessionsLoaded ? text : 'loading…';
   }
 
   function sessionRow(s) {
@@ -852,7 +894,23 @@
 
   // ---------------------------------------------------------------- live feed
 
-  function onCall(call) {
+  /**
+   * The stream starts with the recent past (again after a reconnection): a call already shown
+   * (same event id and trace id) is skipped. After a proxy restart ids start over, but the
+   * trace ids differ.
+   */
+  function seenBefore(call, eventId) {
+    const key = `${eventId || ''}|${call.traceId || ''}|${call.time || ''}`;
+    if (S.feedKeys.has(key)) return true;
+    S.feedKeys.add(key);
+    S.feedKeyOrder.push(key);
+    if (S.feedKeyOrder.length > 4 * FEED_MAX) S.feedKeys.delete(S.feedKeyOrder.shift());
+    return false;
+  }
+
+  function onCall(call, eventId) {
+    if (seenBefore(call, eventId)) return;
+    if (call.method === 'tools/call') S.catCalls = true;
     S.feedSeen++;
     S.feedQueue.push(call);
     if (S.feedQueue.length > FEED_MAX) S.feedQueue.splice(0, S.feedQueue.length - FEED_MAX);
@@ -1680,7 +1738,20 @@
   const safeMime = (m, fallback) => (typeof m === 'string' && MIME.test(m) ? m : fallback);
   const base64Bytes = (b64) => Math.floor((str(b64).replace(/=+$/, '').length * 3) / 4);
 
+  /** A content item, with its annotations (audience, priority) under it when it has any. */
   function renderContent(item, request) {
+    const node = renderContentItem(item, request);
+    const ann = item && item.annotations && typeof item.annotations === 'object' ? item.annotations : null;
+    if (!ann) return node;
+    const parts = [];
+    if (Array.isArray(ann.audience)) parts.push(`audience: ${ann.audience.join(', ')}`);
+    if (typeof ann.priority === 'number') parts.push(`priority: ${ann.priority}`);
+    if (ann.lastModified) parts.push(`modified: ${ann.lastModified}`);
+    if (!parts.length) return node;
+    return el('div', { class: 'annotated' }, node, el('div', { class: 'muted small', text: parts.join(' · ') }));
+  }
+
+  function renderContentItem(item, request) {
     const type = item && item.type;
     if (type === 'text') return el('pre', { class: 'text-content', text: str(item.text) });
     if (type === 'image') {
@@ -1709,6 +1780,18 @@
     return el('pre', { class: 'json', text: pretty(item) });
   }
 
+  /** UTF-8 text of base64 data, or null when it is not valid UTF-8. */
+  function decodeText(b64) {
+    try {
+      const bin = atob(b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return null;
+    }
+  }
+
   function renderResource(c) {
     const mime = str(c.mimeType);
     const head = el('div', { class: 'resource-head' }, el('span', { class: 'badge', text: 'resource' }), ' ',
@@ -1717,6 +1800,8 @@
     if (typeof c.text === 'string') box.append(el('pre', { class: 'text-content', text: c.text }));
     else if (typeof c.blob === 'string') {
       const m = safeMime(mime, 'application/octet-stream');
+      const decoded = /^text\/|[/+]json$|[/+]xml$/.test(m) && c.blob.length < 4 * 1024 * 1024 ? decodeText(c.blob) : null;
+      if (decoded !== null) box.append(el('pre', { class: 'text-content', text: decoded }));
       const src = `data:${m};base64,${c.blob}`;
       if (/^image\//.test(m)) box.append(el('img', { src, alt: `image (${m})` }));
       else if (/^audio\//.test(m)) box.append(el('audio', { controls: true, src }));
@@ -1739,6 +1824,16 @@
     if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
     clearInterval(S.sessionsTimer);
     S.sessionsTimer = null;
+    clearInterval(S.catTimer);
+    S.catTimer = null;
+    if (name === 'catalogue' && S.started) {
+      // The call counts move with the traffic: refresh them while the catalogue is looked at.
+      const refresh = () => {
+        if (!document.hidden && S.catCalls && performance.now() - S.catLoadedAt > 3000) run(loadCatalogue, 'catalogue');
+      };
+      refresh();
+      S.catTimer = setInterval(refresh, 10000);
+    }
     if (name === 'sessions' && S.started) {
       run(loadSessions, 'sessions');
       S.sessionsTimer = setInterval(() => {
