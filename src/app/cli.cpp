@@ -3,6 +3,7 @@
 #include "app/commands.hpp"
 #include "app/logging.hpp"
 #include "app/pins_command.hpp"
+#include "app/status_command.hpp"
 #include "app/reaper.hpp"
 #include "config/config.hpp"
 #include "middleware/plan.hpp"
@@ -50,10 +51,14 @@ Examples:
       the pinned tool definitions, and which changed since they were approved
   mcproxy pins approve SERVER TOOL -c config.json
       approve a changed tool definition (a running proxy serves it again)
+  mcproxy status http://127.0.0.1:8080
+      backends, sessions and the busiest tools of a running proxy ($MCPROXY_TOKEN with auth)
 
 Endpoints:
   POST/DELETE /mcp   the MCP endpoint (Streamable HTTP)
   GET /health        JSON state of every backend
+  GET /metrics       Prometheus metrics (docs/OBSERVABILITY.md)
+  GET /ui            the live dashboard and inspector
 
 Documentation: README.md (configuration reference) and docs/MIDDLEWARE.md.
 )";
@@ -122,12 +127,21 @@ int main(int argc, char** argv) {
   pins_command->add_option("--file", pins_file, "The pin file (default: the config's pins.file)");
   pins_command->fallthrough();
 
+  auto* status_command = cli.add_subcommand(
+      "status", "Summary of a running proxy: backends, sessions, the tools with the most calls and errors "
+                "(reads its dashboard API; with auth, MCPROXY_TOKEN holds a key or token with the admin role)");
+  std::string status_url = "http://127.0.0.1:8080";
+  bool status_json = false;
+  status_command->add_option("url", status_url, "Where the proxy listens (default http://127.0.0.1:8080)");
+  status_command->add_flag("--json", status_json, "Print the raw JSON instead of the summary");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
   }
 
+  if (status_command->parsed()) return run_status_command(status_url, status_json);
   if (!command_file.empty()) config_path = command_file;
   if (pins_command->parsed() && !pins_file.empty()) return run_pins_command(pins_file, pins_action, pins_names);
   if (config_path.empty()) {

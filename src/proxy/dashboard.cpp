@@ -146,6 +146,21 @@ awaitable<void> Dashboard::handle(HttpRequest& request, HttpExchange& exchange, 
     co_return;
   }
   std::shared_ptr<Login> login = login_of(request, auth_on);
+  if (!login && auth_on && !request[http::field::authorization].empty()) {
+    // A program (mcproxy status, a script) sends its bearer each time: a login of this request
+    // only. No CSRF token is needed then: a browser never adds that header on its own.
+    std::string audience = access.resource_base + config_.http.path;
+    auto outcome = co_await access.authenticator->authenticate(request[http::field::authorization],
+                                                               std::move(audience), true);
+    if (outcome.identity && outcome.identity->has_role("admin")) {
+      login = std::make_shared<Login>();
+      login->identity = std::move(*outcome.identity);
+      login->expires = std::chrono::steady_clock::now();
+      login->bearer_only = true;
+    } else if (!outcome.identity) {
+      if (auto& m = sessions_.relay().metrics) m->auth_failures.add();
+    }
+  }
   if (api == "whoami" && get) {
     json::object who{{"authRequired", auth_on}};
     who["identity"] = login ? text_or_null(login->identity.name) : json::value(nullptr);
@@ -155,6 +170,11 @@ awaitable<void> Dashboard::handle(HttpRequest& request, HttpExchange& exchange, 
   }
   if (!login) {
     co_await exchange.respond(api_error(http::status::unauthorized, "sign in with a key or token of an admin"));
+    co_return;
+  }
+  if (post && login->bearer_only) {
+    co_await exchange.respond(api_error(http::status::forbidden,
+                                        "a bearer reads the dashboard API; to act, sign in (POST /ui/api/login)"));
     co_return;
   }
   if (post && request[kCsrfHeader] != login->csrf) {

@@ -19,7 +19,8 @@
 // Path=/ui, one hour. Without auth the dashboard answers loopback clients only. Requests that
 // act (call, logout) must carry X-MCProxy-CSRF with the token whoami/login gave: another web
 // page can neither read it nor set that header on a cross-site request. Host and Origin are
-// checked before any of this, as for /mcp (HttpEndpoint).
+// checked before any of this, as for /mcp (HttpEndpoint). A program may instead send an admin's
+// bearer with each GET (`mcproxy status`); it reads, and cannot act.
 
 #include "config/config.hpp"
 #include "proxy/call_feed.hpp"
@@ -66,6 +67,7 @@ class Dashboard {
     std::string csrf;
     std::chrono::steady_clock::time_point expires;
     std::shared_ptr<DownstreamSession> session;  // the inspector's MCP session, made on first use
+    bool bearer_only = false;  // a program's bearer, for this request only: reads, never acts
   };
   // The caller's login (auth on: by cookie; off: the one anonymous login), or null.
   std::shared_ptr<Login> login_of(const transport::HttpRequest& request, bool auth_on);
