@@ -107,6 +107,15 @@ async function waitForRowState(page, name, states) {
   });
 }
 
+/**
+ * Clicks a list row. Rows are re-rendered when the list changes (a filter, a catalogue reload),
+ * so the row is found and clicked in one step inside the page.
+ */
+async function clickRow(page, selector) {
+  await page.waitForSelector(selector, { timeout: WAIT });
+  await page.$eval(selector, (el) => el.click());
+}
+
 async function showTab(page, tab) {
   await page.click(`[data-tab="${tab}"]`);
   await page.waitForSelector(`#tab-${tab}:not([hidden])`, { timeout: WAIT });
@@ -207,7 +216,7 @@ describe('dashboard without auth: everything and filesystem', () => {
     const { page, problems } = view;
     await showTab(page, 'catalogue');
     await page.waitForSelector(`[data-tool="${echoName}"]`, { timeout: WAIT });
-    await page.click(`[data-tool="${echoName}"]`);
+    await clickRow(page, `[data-tool="${echoName}"]`);
     // The details show the schema; the button opens the inspector with the tool picked.
     await page.waitForFunction(() => /"message"/.test(document.querySelector('#tool-schema')?.textContent ?? ''), { timeout: WAIT });
     await page.click('#tool-open-inspector');
@@ -363,6 +372,24 @@ describe('dashboard with 5,000 tools and 1,000 sessions', () => {
     });
     await page.waitForFunction(() => document.querySelectorAll('[data-tool]').length > 1, { timeout: WAIT });
     assert.ok((await page.$$eval('[data-tool]', (els) => els.length)) <= 200);
+
+    // A description with markup is shown as text: no element made of it, no script run.
+    const hostile = await listedName(proxy.url, 'many', 'tool-13');
+    await page.type('#tool-search', 'tool-13 onerror');
+    // Only that tool matches the whole query (the list is re-rendered as the filter is typed).
+    await page.waitForFunction((name) => {
+      const rows = [...document.querySelectorAll('[data-tool]')];
+      return rows.length === 1 && rows[0].dataset.tool === name;
+    }, { timeout: WAIT }, hostile);
+    await clickRow(page, `[data-tool="${hostile}"]`);
+    await page.waitForFunction(() => (document.querySelector('#detail')?.textContent ?? '').includes('onerror='), { timeout: WAIT });
+    const injected = await page.evaluate(() => ({
+      elements: document.querySelectorAll('#tab-catalogue img, #tab-catalogue script, #detail img, #detail script').length,
+      xss: window.__xss ?? null,
+      shown: document.querySelector('#detail .desc-full')?.textContent ?? '',
+    }));
+    assert.deepEqual({ elements: injected.elements, xss: injected.xss }, { elements: 0, xss: null }, 'markup from a description was interpreted');
+    assert.match(injected.shown, /<img src="x" onerror=/);
     assert.deepEqual(problems, [], 'the page logged errors');
   });
 
@@ -469,6 +496,12 @@ describe('dashboard with auth', () => {
     assert.match(JSON.stringify(body.result), /Echo: csrf/);
     // Without the cookie the API is closed.
     assert.equal((await fetch(`${origin}/ui/api/state`)).status, 401);
+
+    // Signing out shows the form again and ends the cookie's session.
+    await page.click('#logout');
+    await page.waitForSelector('#login-form', { visible: true, timeout: WAIT });
+    assert.equal(await page.$eval('#app', (el) => el.hidden), true);
+    assert.equal((await fetch(`${origin}/ui/api/state`, { headers: { cookie } })).status, 401, 'the cookie still works after signing out');
 
     // The only errors are the browser's lines for the two refusals the test provoked.
     const unexpected = problems.filter((p) => !/Failed to load resource: the server responded with a status of (401|403)/.test(p));
