@@ -127,6 +127,11 @@ test('mcproxy check: example-config.json and every config under examples/ are va
   const missing = spawnSync(bin, ['check', team], { encoding: 'utf8', env: withoutAlice });
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /ALICE_KEY/);
+  // The observability example (docs/OBSERVABILITY.md), with its three keys.
+  const observability = path.join(repoRoot, 'examples/observability-config.json');
+  const roles = { MCPROXY_ADMIN_KEY: 'a'.repeat(32), MCPROXY_METRICS_KEY: 'm'.repeat(32), MCPROXY_AGENT_KEY: 'g'.repeat(32) };
+  const obs = spawnSync(bin, ['check', observability], { encoding: 'utf8', env: { ...process.env, ...roles } });
+  assert.equal(obs.status, 0, obs.stdout + obs.stderr);
 });
 
 test('mcproxy check: a good config exits 0 with a summary, secrets not shown', () => {
