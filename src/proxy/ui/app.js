@@ -1340,10 +1340,13 @@
     const open = () => {
       const match = matcher(input.value);
       const all = items();
-      shown = [];
+      // An exact name first, then every match in catalogue order, bounded.
+      const q = input.value.trim();
+      const exact = q ? all.find((x) => label(x)[0] === q) : undefined;
+      shown = exact ? [exact] : [];
       for (const x of all) {
-        if (match(x.hay)) shown.push(x);
         if (shown.length >= SUGGEST_MAX) break;
+        if (x !== exact && match(x.hay)) shown.push(x);
       }
       active = -1;
       listEl.replaceChildren(...shown.map((x, i) => {
