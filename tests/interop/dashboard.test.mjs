@@ -190,7 +190,7 @@ describe('dashboard without auth: everything and filesystem', () => {
     // The header names the version; the tools column counts each backend's tools.
     await page.waitForFunction(() => /\d/.test(document.querySelector('#version')?.textContent ?? ''), { timeout: WAIT });
     for (const name of ['everything', 'filesystem']) {
-      const tools = Number(await textOf(page, `tr[data-backend="${name}"] td:nth-child(14)`));
+      const tools = Number(await textOf(page, `tr[data-backend="${name}"] [data-col="tools"]`));
       assert.ok(tools > 0, `the ${name} row counts ${tools} tools`);
     }
     await shot(page, 'dashboard.png');
@@ -248,7 +248,7 @@ describe('dashboard without auth: everything and filesystem', () => {
     const { page, problems } = view;
     await showTab(page, 'overview');
     await waitForRowState(page, 'everything', ['up']);
-    const pidText = await textOf(page, 'tr[data-backend="everything"] td:nth-child(4)');
+    const pidText = await textOf(page, 'tr[data-backend="everything"] [data-col="pid"]');
     const pid = Number(pidText);
     assert.ok(Number.isInteger(pid) && pid > 1, `no pid in the everything row: ${pidText}`);
     fs.writeFileSync(slowMarker, '');
@@ -260,14 +260,14 @@ describe('dashboard without auth: everything and filesystem', () => {
     await waitForRowState(page, 'everything', ['up']);
     await page.waitForFunction(
       (old) => {
-        const text = document.querySelector('tr[data-backend="everything"] td:nth-child(4)')?.textContent;
+        const text = document.querySelector('tr[data-backend="everything"] [data-col="pid"]')?.textContent;
         return text && /^\d+$/.test(text) && text !== old;
       },
       { timeout: WAIT },
       pidText,
     );
-    const reconnects = Number(await textOf(page, 'tr[data-backend="everything"] td:nth-child(6)'));
-    const restarts = Number(await textOf(page, 'tr[data-backend="everything"] td:nth-child(7)'));
+    const reconnects = Number(await textOf(page, 'tr[data-backend="everything"] [data-col="reconnects"]'));
+    const restarts = Number(await textOf(page, 'tr[data-backend="everything"] [data-col="restarts"]'));
     assert.ok(reconnects + restarts >= 1, `neither reconnects (${reconnects}) nor restarts (${restarts}) counted the outage`);
     assert.deepEqual(problems, [], 'the page logged errors');
   });

@@ -518,7 +518,10 @@
     sub.classList.toggle('bad', bad.length > 0);
   }
 
-  const BACKEND_COLUMNS = 14;
+  // The table's columns, also each cell's data-col (for tests and user styles).
+  const BACKEND_COLS = ['name', 'state', 'transport', 'pid', 'uptime', 'reconnects', 'restarts', 'rate', 'requests',
+    'error-rate', 'p50', 'p99', 'in-flight', 'tools'];
+  const BACKEND_COLUMNS = BACKEND_COLS.length;
 
   function renderBackends(list) {
     const body = $('#backends-body');
@@ -528,7 +531,7 @@
       if (tr) existing.delete(b.name);
       else {
         tr = el('tr', { dataset: { backend: b.name } });
-        for (let i = 0; i < BACKEND_COLUMNS; i++) tr.append(el('td'));
+        for (const col of BACKEND_COLS) tr.append(el('td', { dataset: { col } }));
       }
       fillBackendRow(tr, b);
       body.append(tr); // moves it into the server's order
