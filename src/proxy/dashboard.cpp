@@ -25,6 +25,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace mcproxy::proxy {
 
 namespace asio = boost::asio;
@@ -191,9 +193,11 @@ awaitable<void> Dashboard::handle(HttpRequest& request, HttpExchange& exchange, 
   } else if (api == "sessions" && get) {
     co_await exchange.respond(api_json(http::status::ok, sessions()));
   } else if (api == "events" && get) {
-    co_await events(exchange, *login);
+    co_await events(request, exchange, *login);
   } else if (api == "call" && post) {
     co_await call(request, exchange, *login);
+  } else if (api == "pins/approve" && post) {
+    co_await approve_pin(request, exchange, *login);
   } else if (api == "logout" && post) {
     if (login != anonymous_) {
       if (auto& s = login->session) sessions_.end(s->id(), "signed out of the dashboard");
@@ -412,7 +416,7 @@ json::object Dashboard::sessions() const {
   return json::object{{"count", list.size()}, {"sessions", std::move(list)}};
 }
 
-awaitable<void> Dashboard::events(HttpExchange& exchange, const Login& login) {
+awaitable<void> Dashboard::events(HttpRequest& request, HttpExchange& exchange, const Login& login) {
   auto& feed = sessions_.relay().feed;
   if (!feed) {
     co_await exchange.respond(api_error(http::status::service_unavailable, "no live feed in this mode"));
@@ -432,6 +436,12 @@ awaitable<void> Dashboard::events(HttpExchange& exchange, const Login& login) {
   DisconnectWatch watch(exchange, [&wake] { wake.cancel(); });
   // The recent past first, so the feed is not empty when the page opens.
   std::uint64_t after = feed->last_id() > 50 ? feed->last_id() - 50 : 0;
+  if (auto last = request["last-event-id"]; !last.empty()) {
+    // A reconnection (EventSource sends the last id it saw): only what it missed.
+    std::uint64_t seen = 0;
+    auto [end, err] = std::from_chars(last.data(), last.data() + last.size(), seen);
+    if (err == std::errc() && end == last.data() + last.size() && seen <= feed->last_id()) after = seen;
+  }
   std::uint64_t catalogue_seen = sessions_.shared()->catalogue_generation();
   auto next_state = std::chrono::steady_clock::now();
   auto identity = login.identity.name;
@@ -463,6 +473,42 @@ awaitable<void> Dashboard::events(HttpExchange& exchange, const Login& login) {
   }
   watch.stop();
   co_await exchange.end_event_stream();
+}
+
+awaitable<void> Dashboard::approve_pin(HttpRequest& request, HttpExchange& exchange, const Login& login) {
+  boost::system::error_code ec;
+  auto body = json::parse(request.body(), ec);
+  std::string server, tool;
+  if (!ec && body.is_object()) {
+    server = middleware::string_field(body.get_object(), "server");
+    tool = middleware::string_field(body.get_object(), "tool");
+  }
+  auto pins = sessions_.relay().pins;
+  HttpResponse res;
+  if (server.empty() || tool.empty()) {
+    res = api_error(http::status::bad_request, "expected {\"server\": \"...\", \"tool\": \"<its own name>\"}");
+  } else if (!pins) {
+    res = api_error(http::status::conflict, "pinning is off (the config's \"pins\" section)");
+  } else {
+    bool approved = false;
+    std::string failure;
+    try {
+      approved = pins->approve(server, tool, login.identity.name);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (!failure.empty()) {
+      res = api_error(http::status::internal_server_error, failure);
+    } else if (!approved) {
+      res = api_error(http::status::not_found, "no changed definition of that tool waits for approval");
+    } else {
+      // Listed again: the new definition is pinned, served, and clients hear list_changed.
+      for (auto& b : *sessions_.shared()->backends())
+        if (b->name() == server) b->relist_tools();
+      res = api_json(http::status::ok, json::object{{"approved", true}, {"server", server}, {"tool", tool}});
+    }
+  }
+  co_await exchange.respond(std::move(res));
 }
 
 awaitable<std::shared_ptr<DownstreamSession>> Dashboard::session_for(Login& login) {

@@ -10,6 +10,7 @@
 //   GET  /ui/api/sessions      every client session (client, identity, protocol, age, in flight)
 //   GET  /ui/api/events        SSE: `call` per request (the live feed), `state` every second,
 //                              `catalogue` when the catalogue changed
+//   POST /ui/api/pins/approve  a tool's changed definition approved (pins), its server relisted
 //   POST /ui/api/call          the inspector: tools/call, resources/read or prompts/get through
 //                              the proxy as the dashboard user (same middleware, limits, audit)
 //
@@ -75,7 +76,10 @@ class Dashboard {
                                       const EdgeAccess& access);
   boost::asio::awaitable<void> call(transport::HttpRequest& request, transport::HttpExchange& exchange,
                                     Login& login);
-  boost::asio::awaitable<void> events(transport::HttpExchange& exchange, const Login& login);
+  boost::asio::awaitable<void> events(transport::HttpRequest& request, transport::HttpExchange& exchange,
+                                      const Login& login);
+  boost::asio::awaitable<void> approve_pin(transport::HttpRequest& request, transport::HttpExchange& exchange,
+                                           const Login& login);
   // The login's MCP session, initialized (again, if it expired or ended).
   boost::asio::awaitable<std::shared_ptr<DownstreamSession>> session_for(Login& login);
 

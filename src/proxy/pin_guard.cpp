@@ -71,6 +71,17 @@ void PinGuard::check_call(const std::string& server, std::string_view tool) cons
                       json::object{{"server", server}, {"tool", tool}, {"reason", "definition-changed"}});
 }
 
+bool PinGuard::approve(const std::string& server, const std::string& tool, std::string_view by) {
+  if (store_.state_of(server, tool) != "changed") return false;
+  store_.approve(server, tool);
+  store_.save();
+  spdlog::info("[{}] tool '{}': its new definition was approved by {}", server, tool, by.empty() ? "the dashboard" : by);
+  if (audit_)
+    audit_->write(json::object{{"event", "pin"}, {"server", server}, {"tool", tool}, {"outcome", "approved"},
+                               {"identity", by}});
+  return true;
+}
+
 bool PinGuard::reload_if_changed() {
   try {
     return store_.reload_if_changed();

@@ -42,6 +42,10 @@ class PinGuard {
     return blocked(server, tool) ? std::string_view("blocked") : store_.state_of(server, tool);
   }
   const std::set<std::pair<std::string, std::string>>& blocked_tools() const noexcept { return blocked_; }
+  // Approves the definition last seen (the dashboard; `mcproxy pins approve` writes the file
+  // instead) and saves the file; false when nothing was waiting for approval. Throws
+  // std::runtime_error when the file cannot be written. The caller relists the server's tools.
+  bool approve(const std::string& server, const std::string& tool, std::string_view by);
   // The pin file changed on disk (an approval): re-read it. True when it did.
   bool reload_if_changed();
 

@@ -106,3 +106,26 @@ test('first sight pins every tool; a changed definition is blocked, then approve
   }
   assert.equal(failed?.status, 1);
 });
+
+test('the dashboard shows a blocked tool and approves it (with its CSRF token only)', async () => {
+  fs.writeFileSync(path.join(dir, 'description.txt'), 'Looks a word up, third edition.');
+  await until('the changed tool to be hidden again', async () => !(await toolNames()).includes('changing__lookup'));
+  const ui = (p) => new URL(`/ui/api/${p}`, proxy.url);
+  const catalogue = await (await fetch(ui('catalogue'))).json();
+  const blocked = catalogue.tools.find((t) => t.server === 'changing' && t.originalName === 'lookup');
+  assert.equal(blocked?.pin, 'blocked', JSON.stringify(catalogue.tools));
+  assert.equal(catalogue.tools.find((t) => t.originalName === 'steady')?.pin, 'pinned');
+
+  const body = JSON.stringify({ server: 'changing', tool: 'lookup' });
+  const headers = { 'content-type': 'application/json' };
+  const forged = await fetch(ui('pins/approve'), { method: 'POST', headers, body });
+  assert.equal(forged.status, 403, 'approved without the CSRF token');
+  const { csrf } = await (await fetch(ui('whoami'))).json();
+  const approved = await fetch(ui('pins/approve'), { method: 'POST', headers: { ...headers, 'x-mcproxy-csrf': csrf }, body });
+  assert.equal(approved.status, 200, await approved.text());
+  await until('the approved tool to be listed again', async () => (await toolNames()).includes('changing__lookup'));
+  const again = await fetch(ui('pins/approve'), { method: 'POST', headers: { ...headers, 'x-mcproxy-csrf': csrf }, body });
+  assert.equal(again.status, 404, 'nothing is waiting for approval any more');
+  const audit = fs.readFileSync(path.join(dir, 'audit.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.ok(audit.some((l) => l.event === 'pin' && l.tool === 'lookup' && l.outcome === 'approved'), JSON.stringify(audit));
+});

@@ -831,6 +831,26 @@
       if (item.description) parts.push(el('p', { class: 'desc-full', text: item.description }));
       parts.push(el('h3', { text: 'Input schema' }), el('pre', { class: 'json', id: 'tool-schema', text: pretty(item.inputSchema || {}) }));
       parts.push(el('button', { type: 'button', class: 'primary', id: 'tool-open-inspector', text: 'Open in the inspector', onclick: () => inspectTool(item, { switchTab: true }) }));
+      if ((item.pin === 'changed' || item.pin === 'blocked') && item.server) {
+        // The server changed this tool's definition since it was pinned: an admin may approve it
+        // (like `mcproxy pins approve`); the proxy relists the server and clients hear list_changed.
+        const outcome = el('p', { class: 'muted', id: 'pin-approve-result' });
+        const approve = el('button', {
+          type: 'button', id: 'pin-approve', text: 'Approve the new definition',
+          onclick: async () => {
+            approve.disabled = true;
+            try {
+              await api('pins/approve', { method: 'POST', body: { server: item.server, tool: item.originalName || item.name }, csrf: true });
+              outcome.textContent = 'Approved: the server\'s tools are listed again.';
+              scheduleCatalogue();
+            } catch (e) {
+              outcome.textContent = `Not approved: ${e && e.message ? e.message : e}`;
+              approve.disabled = false;
+            }
+          },
+        });
+        parts.push(approve, outcome);
+      }
     } else if (kind === 'prompts') {
       parts.push(el('h2', { class: 'mono', text: str(item.name) }), kv('server', item.server));
       if (item.description) parts.push(el('p', { class: 'desc-full', text: item.description }));
