@@ -20,12 +20,16 @@ bool all_zero(std::string_view s) { return s.find_first_not_of('0') == std::stri
 // the kernel is enough, and costs no system call per request.
 std::string random_hex(int bytes) {
   thread_local std::mt19937_64 generator{std::random_device{}()};
-  std::string out;
-  out.reserve(static_cast<std::size_t>(bytes) * 2);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(static_cast<std::size_t>(bytes) * 2, '0');
+  std::size_t at = 0;
   while (bytes > 0) {
     std::uint64_t v = generator();
     int take = bytes < 8 ? bytes : 8;
-    for (int i = 0; i < take; ++i, v >>= 8) fmt::format_to(std::back_inserter(out), "{:02x}", v & 0xff);
+    for (int i = 0; i < take; ++i, v >>= 8) {
+      out[at++] = kHex[(v >> 4) & 0xf];
+      out[at++] = kHex[v & 0xf];
+    }
     bytes -= take;
   }
   return out;

@@ -1,5 +1,8 @@
 #include "proxy/call_feed.hpp"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace mcproxy::proxy {
@@ -7,7 +10,9 @@ namespace mcproxy::proxy {
 boost::json::object CallEvent::to_json() const {
   boost::json::object o;
   o["id"] = id;
-  o["time"] = time;
+  // Formatted here, for someone watching, rather than for every request.
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
+  o["time"] = fmt::format("{:%FT%T}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(time)), ms);
   o["method"] = method;
   auto text_or_null = [](const std::string& s) { return s.empty() ? boost::json::value(nullptr) : boost::json::value(s); };
   o["name"] = text_or_null(name);

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -17,7 +18,7 @@ namespace mcproxy::proxy {
 
 struct CallEvent {
   std::uint64_t id = 0;
-  std::string time;  // ISO-8601 UTC, milliseconds
+  std::chrono::system_clock::time_point time;  // shown as ISO-8601 UTC with milliseconds
   std::string method, name, server, identity, session, outcome, trace_id;
   double duration_ms = 0;
   boost::json::object to_json() const;

@@ -15,7 +15,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 namespace mcproxy::proxy {
@@ -186,11 +185,6 @@ std::string subject_of(const middleware::Call& call) {
   }
 }
 
-std::string now_iso_millis() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  return fmt::format("{:%FT%T}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
-}
 
 }  // namespace
 
@@ -207,7 +201,7 @@ void McpServer::observe(const DownstreamSession& session, const ProxyRequest& ct
   }
   if (!relay.feed || method == mcp::Method::ping) return;
   CallEvent event;
-  event.time = now_iso_millis();
+  event.time = std::chrono::system_clock::now();
   event.method = method_name;
   event.name = name;
   if (!name.empty() && (method == mcp::Method::tools_call || method == mcp::Method::prompts_get))
