@@ -50,7 +50,7 @@ void backend_metrics(Exposition& out, const ProxyMetrics& metrics, const Session
   out.family("mcproxy_backend_sent_bytes_total", "Bytes of JSON-RPC messages sent to a server", Type::counter);
   for (auto& [name, stats] : servers) out.sample("mcproxy_backend_sent_bytes_total", {{"server", name}}, stats->bytes_out.value());
 
-  out.family("mcproxy_tool_calls_total", "tools/call by server, tool (the server's own name) and outcome", Type::counter);
+  out.family("mcproxy_tool_calls_total", "tools/call by server, tool (the server's unprefixed name) and outcome", Type::counter);
   for (auto& [name, stats] : servers)
     for (auto& [tool, counts] : stats->tools())
       for (std::size_t o = 0; o < kOutcomes; ++o)
