@@ -16,12 +16,12 @@ std::vector<Maker> compile_list(const std::vector<config::MiddlewareSpec>& specs
     if (!registration) {
       std::string known;
       for (auto* r : Registry::instance().all())
-        if (r->scope == scope) known += (known.empty() ? "" : ", ") + r->type;
+        if (r->scope == scope || r->scope == Scope::any) known += (known.empty() ? "" : ", ") + r->type;
       reader.error(type_path, fmt::format("unknown {} middleware \"{}\" (known: {})",
                                           to_string(scope), spec.type, known));
       continue;
     }
-    if (registration->scope != scope) {
+    if (registration->scope != scope && registration->scope != Scope::any) {
       reader.error(type_path,
                    fmt::format("\"{}\" is a {} middleware; it belongs in the {} list", spec.type,
                                to_string(registration->scope),

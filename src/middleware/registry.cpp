@@ -6,7 +6,14 @@
 
 namespace mcproxy::middleware {
 
-std::string_view to_string(Scope s) noexcept { return s == Scope::client ? "client" : "proxy"; }
+std::string_view to_string(Scope s) noexcept {
+  switch (s) {
+    case Scope::client: return "client";
+    case Scope::proxy: return "proxy";
+    case Scope::any: return "client or proxy";
+  }
+  return "client";
+}
 
 Registry& Registry::instance() {
   static Registry registry;  // constructed on first use: safe from any static initialiser

@@ -19,7 +19,9 @@
 
 namespace mcproxy::middleware {
 
-enum class Scope { client, proxy };
+// `any`: the middleware works at either level (e.g. content_filter on one server's results, or
+// on every result).
+enum class Scope { client, proxy, any };
 std::string_view to_string(Scope s) noexcept;
 
 // Where an instance sits: the backend's name for client middleware, empty for proxy middleware.

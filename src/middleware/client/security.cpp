@@ -1,5 +1,7 @@
 #include "middleware/client/security.hpp"
 
+#include "middleware/detectors.hpp"
+
 #include "mcp/error.hpp"
 #include "middleware/registry.hpp"
 
@@ -34,13 +36,6 @@ constexpr PresetRule kDefaultPreset[] = {
      "shell command chaining is not allowed"},
 };
 
-constexpr const char* kDefaultSecretPatterns[] = {
-    R"(AKIA[0-9A-Z]{16})",                                 // AWS access key id
-    R"(-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)",
-    R"(gh[pousr]_[A-Za-z0-9]{36,})",                      // GitHub tokens
-    R"(xox[abprs]-[A-Za-z0-9-]{10,})",                    // Slack tokens
-    R"(sk-[A-Za-z0-9_-]{20,})",                           // OpenAI-style keys
-};
 
 bool read_rule(const json::value& value, config::JsonReader& r, const std::string& path,
                SecurityRule& rule) {
@@ -128,7 +123,7 @@ std::optional<Maker> parse(const json::object& config, config::JsonReader& r, co
               cfg->secret_patterns.push_back(std::move(*pat));
         }
       } else {
-        for (auto* regex : kDefaultSecretPatterns)
+        for (auto* regex : default_secret_patterns())  // shared with content_filter (detectors)
           if (auto pat = Pattern::compile_regex(regex, r, spath)) cfg->secret_patterns.push_back(std::move(*pat));
       }
     }

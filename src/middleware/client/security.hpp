@@ -15,7 +15,8 @@
 //   }]
 //   "preset": "default"                    adds built-in rules: path traversal, system files,
 //                                          private keys, shell command chaining
-//   "scanResults": {"action": "redact" | "block", "patterns": [regex...]}   default patterns:
+//   "scanResults": {"action": "redact" | "block", "patterns": [regex...]}   default patterns (the
+//                                          secret formats of middleware/detectors):
 //                                          AWS keys, private key blocks, GitHub/Slack/OpenAI-style
 //                                          tokens
 // Regexes are RE2 (linear time on untrusted input). A blocked call gets -32602 naming the rule.
