@@ -132,6 +132,9 @@ test('mcproxy check: example-config.json and every config under examples/ are va
   const roles = { MCPROXY_ADMIN_KEY: 'a'.repeat(32), MCPROXY_METRICS_KEY: 'm'.repeat(32), MCPROXY_AGENT_KEY: 'g'.repeat(32) };
   const obs = spawnSync(bin, ['check', observability], { encoding: 'utf8', env: { ...process.env, ...roles } });
   assert.equal(obs.status, 0, obs.stdout + obs.stderr);
+  const filter = spawnSync(bin, ['check', path.join(repoRoot, 'examples/content-filter-config.json')], { encoding: 'utf8', env: process.env });
+  assert.equal(filter.status, 0, filter.stdout + filter.stderr);
+  assert.match(filter.stdout, /client filesystem: content_filter/);
 });
 
 test('mcproxy check: a good config exits 0 with a summary, secrets not shown', () => {
