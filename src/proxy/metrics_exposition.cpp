@@ -1,6 +1,7 @@
 #include "proxy/metrics_exposition.hpp"
 
 #include "proxy/aggregator.hpp"
+#include "middleware/counters.hpp"
 #include "proxy/backend.hpp"
 #include "support/process_stats.hpp"
 
@@ -134,6 +135,15 @@ std::string render_metrics(const ProxyMetrics& metrics, const SessionManager& se
                Type::gauge);
     out.sample("mcproxy_config_last_reload_failed", {}, config_status->last_error.empty() ? 0 : 1);
   }
+  // What middleware counts (content_filter's redactions...), one family per name.
+  std::string family;
+  middleware::CounterRegistry::instance().visit([&](const middleware::CounterRegistry::Sample& s) {
+    if (s.name != family) {
+      family = s.name;
+      out.family(s.name, s.help, Type::counter);
+    }
+    out.sample_dynamic(s.name, s.labels, s.value);
+  });
   process_metrics(out);
   return out.take();
 }

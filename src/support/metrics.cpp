@@ -130,6 +130,20 @@ void Exposition::sample(std::string_view name, Labels l, std::int64_t value) {
   fmt::format_to(std::back_inserter(out_), " {}\n", value);
 }
 
+void Exposition::sample_dynamic(std::string_view name, const std::vector<std::pair<std::string, std::string>>& l,
+                                std::uint64_t value) {
+  out_.append(name);
+  if (!l.empty()) {
+    out_.push_back('{');
+    for (std::size_t i = 0; i < l.size(); ++i) {
+      if (i) out_.push_back(',');
+      out_.append(l[i].first).append("=\"").append(escape_label_value(l[i].second)).push_back('"');
+    }
+    out_.push_back('}');
+  }
+  fmt::format_to(std::back_inserter(out_), " {}\n", value);
+}
+
 void Exposition::histogram(std::string_view name, Labels l, const Histogram& h) {
   std::string bucket = fmt::format("{}_bucket", name);
   for (std::size_t i = 0; i <= Histogram::kBounds.size(); ++i) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace mcproxy::support {
 
@@ -77,6 +78,9 @@ class Exposition {
   void sample(std::string_view name, Labels labels, std::uint64_t value);
   void sample(std::string_view name, Labels labels, std::int64_t value);
   void sample(std::string_view name, Labels labels, int value) { sample(name, labels, std::int64_t{value}); }
+  // Labels known only at run time (counters that middleware publishes).
+  void sample_dynamic(std::string_view name, const std::vector<std::pair<std::string, std::string>>& labels,
+                      std::uint64_t value);
   // name_bucket{...,le="..."}, name_sum, name_count.
   void histogram(std::string_view name, Labels labels, const Histogram& h);
 

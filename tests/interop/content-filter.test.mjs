@@ -54,6 +54,10 @@ test('PII in a result is redacted at proxy level, look-alikes are not, a rule re
   assert.match(out, /not a card 4111 1111 1111 1112, on 2026-12-02 about T#42/);
   assert.ok(!out.includes('bob@example.com'));
   assert.match(proxy.output(), /content_filter: redacted 1 email, 1 credit-card, 1 phone, 1 by rule tickets in a tools\/call result/);
+  const metrics = await (await fetch(new URL('/metrics', proxy.url))).text();
+  assert.match(metrics, /^mcproxy_content_filter_redactions_total\{site="proxy",detector="email"\} 1$/m);
+  assert.match(metrics, /^mcproxy_content_filter_redactions_total\{site="proxy",detector="credit-card"\} 1$/m);
+  assert.match(metrics, /^mcproxy_content_filter_rule_replacements_total\{site="proxy",rule="tickets"\} 1$/m);
 });
 
 test('a client-level filter on one server: IBAN redacted, ANSI stripped, cut to its budget with a marker', async () => {
@@ -64,6 +68,9 @@ test('a client-level filter on one server: IBAN redacted, ANSI stripped, cut to 
   assert.ok(!/\x1b|\x07/.test(out), 'control characters are gone');
   assert.match(out, /\[MCProxy content_filter: \d+ of \d+ bytes cut \(maxBytes 2000\)\]$/);
   assert.ok(!out.includes('END'), 'the tail past the budget is cut');
+  const metrics = await (await fetch(new URL('/metrics', proxy.url))).text();
+  assert.match(metrics, /^mcproxy_content_filter_truncations_total\{site="filesystem"\} 1$/m);
+  assert.match(metrics, /^mcproxy_content_filter_redactions_total\{site="filesystem",detector="iban"\} [12]$/m);  // in the text and in structuredContent
   assert.ok(Buffer.byteLength(out) <= MAX_BYTES + 100, `${Buffer.byteLength(out)} bytes`);
   // The same server's other results are filtered too; the other server's are not cut.
   const long = 'y'.repeat(4000);

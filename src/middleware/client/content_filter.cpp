@@ -1,5 +1,6 @@
 #include "middleware/client/content_filter.hpp"
 
+#include "middleware/counters.hpp"
 #include "middleware/registry.hpp"
 
 #include <boost/json.hpp>
@@ -162,11 +163,32 @@ void filter_result(const ContentFilterConfig& config, mcp::Method method, json::
   if (last_kept) *last_kept = std::string(last_kept->get_string()) + marker;
 }
 
+ContentFilter::ContentFilter(std::shared_ptr<const ContentFilterConfig> config, std::string site)
+    : config_(std::move(config)), site_(std::move(site)) {
+  auto& registry = CounterRegistry::instance();
+  std::string where = site_.empty() ? "proxy" : site_;
+  for (auto d : kAllDetectors)
+    redactions_[static_cast<std::size_t>(d)] = &registry.counter(
+        "mcproxy_content_filter_redactions_total", "Findings content_filter redacted, by site (server or proxy) and detector",
+        {{"site", where}, {"detector", std::string(to_string(d))}});
+  for (auto& rule : config_->rules)
+    rule_hits_.push_back(&registry.counter("mcproxy_content_filter_rule_replacements_total",
+                                           "Replacements made by content_filter's rules, by site and rule",
+                                           {{"site", where}, {"rule", rule.name}}));
+  truncations_ = &registry.counter("mcproxy_content_filter_truncations_total",
+                                   "Results content_filter cut to its budget, by site", {{"site", where}});
+}
+
 awaitable<json::value> ContentFilter::filtered(Call call, RequestContext& ctx) {
   auto method = call.method;
   json::value result = co_await next(std::move(call), ctx);
   FilterCounts counts;
   filter_result(*config_, method, result, counts);
+  for (std::size_t d = 0; d < kDetectorCount; ++d)
+    if (counts.redacted[d]) redactions_[d]->fetch_add(counts.redacted[d], std::memory_order_relaxed);
+  for (std::size_t i = 0; i < counts.rules.size() && i < rule_hits_.size(); ++i)
+    if (counts.rules[i]) rule_hits_[i]->fetch_add(counts.rules[i], std::memory_order_relaxed);
+  if (counts.truncated_bytes) truncations_->fetch_add(1, std::memory_order_relaxed);
   std::string what;
   for (auto d : kAllDetectors)
     if (auto n = counts.redacted[static_cast<std::size_t>(d)]) what += fmt::format("{}{} {}", what.empty() ? "" : ", ", n, to_string(d));

@@ -59,8 +59,9 @@ std::string strip_control(std::string_view text, std::size_t* removed = nullptr)
 
 class ContentFilter final : public Middleware {
  public:
-  ContentFilter(std::shared_ptr<const ContentFilterConfig> config, std::string site)
-      : config_(std::move(config)), site_(std::move(site)) {}
+  // Registers its /metrics series (per detector, per rule, cuts) for `site` (a server, or
+  // empty at proxy level).
+  ContentFilter(std::shared_ptr<const ContentFilterConfig> config, std::string site);
 
  protected:
   boost::asio::awaitable<json::value> call_tool(Call call, RequestContext& ctx) override;
@@ -72,6 +73,9 @@ class ContentFilter final : public Middleware {
   boost::asio::awaitable<json::value> filtered(Call call, RequestContext& ctx);
   std::shared_ptr<const ContentFilterConfig> config_;
   std::string site_;
+  std::array<std::atomic<std::uint64_t>*, kDetectorCount> redactions_{};
+  std::vector<std::atomic<std::uint64_t>*> rule_hits_;
+  std::atomic<std::uint64_t>* truncations_ = nullptr;
 };
 
 }  // namespace mcproxy::middleware
