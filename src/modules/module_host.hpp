@@ -1,0 +1,76 @@
+#pragma once
+// One external module (docs/MODULES.md) run as a child process that speaks the module protocol
+// (JSON-RPC 2.0, one message per line) on its stdin/stdout, like a stdio MCP server: started
+// on first use, initialized with `module/initialize` (which says what it wants to see), then
+// called with many requests in flight (RpcPeer: ids, deadlines). A module that exits is
+// started again on the next call, after a backoff (1 s doubling to 30 s); meanwhile, and when
+// it does not answer within its timeout, calls fail and the module middleware applies its
+// failure policy. Core only.
+
+#include "mcp/rpc_peer.hpp"
+#include "transport/stdio_child.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace mcproxy::modules {
+
+inline constexpr std::string_view kModuleProtocolVersion = "2026-12-01";
+
+struct ModuleOptions {
+  std::string name;  // for logs: "module <command>" or the config's "name"
+  std::string command;
+  std::vector<std::string> args;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::chrono::milliseconds timeout{2000};
+  std::chrono::milliseconds start_timeout{10000};
+  boost::json::object config;  // handed to the module on initialize
+  std::string site;            // the server it sits in front of; empty at proxy level
+};
+
+// What the module said on initialize: the methods whose requests and whose results it sees.
+struct ModuleCapabilities {
+  std::set<std::string, std::less<>> requests, results;
+  bool all_requests = false, all_results = false;
+  bool wants_request(std::string_view method) const { return all_requests || requests.contains(method); }
+  bool wants_result(std::string_view method) const { return all_results || results.contains(method); }
+};
+
+class ModuleHost : public std::enable_shared_from_this<ModuleHost> {
+ public:
+  explicit ModuleHost(ModuleOptions options) : options_(std::move(options)) {}
+  ~ModuleHost();
+
+  // Starts it if it is not running (and its backoff allows); nullopt when it is not up.
+  boost::asio::awaitable<std::optional<ModuleCapabilities>> ready();
+  // One protocol call; throws mcp::McpError on a timeout, an error answer, or a dead module.
+  boost::asio::awaitable<boost::json::value> call(std::string_view method, boost::json::object params);
+  const ModuleOptions& options() const noexcept { return options_; }
+  const std::string& last_error() const noexcept { return last_error_; }
+
+ private:
+  boost::asio::awaitable<void> start();
+  void stop_child();
+
+  ModuleOptions options_;
+  std::shared_ptr<transport::StdioChild> child_;
+  std::shared_ptr<mcp::RpcPeer> peer_;
+  std::optional<ModuleCapabilities> capabilities_;
+  bool starting_ = false;
+  std::shared_ptr<boost::asio::steady_timer> started_signal_;  // cancelled when a start ends
+  boost::asio::any_io_executor executor_;                      // of the child (set on start)
+  std::chrono::steady_clock::time_point next_start_{};
+  std::chrono::milliseconds backoff_{0};
+  std::string last_error_;
+  std::uint64_t epoch_ = 0;
+};
+
+}  // namespace mcproxy::modules
