@@ -135,6 +135,9 @@ test('mcproxy check: example-config.json and every config under examples/ are va
   const filter = spawnSync(bin, ['check', path.join(repoRoot, 'examples/content-filter-config.json')], { encoding: 'utf8', env: process.env });
   assert.equal(filter.status, 0, filter.stdout + filter.stderr);
   assert.match(filter.stdout, /client filesystem: content_filter/);
+  const modules = spawnSync(bin, ['check', path.join(repoRoot, 'examples/modules-config.json')], { encoding: 'utf8', env: process.env });
+  assert.equal(modules.status, 0, modules.stdout + modules.stderr);
+  assert.match(modules.stdout, /proxy: module, module, module/);
 });
 
 test('mcproxy check: a good config exits 0 with a summary, secrets not shown', () => {
