@@ -1,12 +1,14 @@
 #include "modules/module_host.hpp"
 
 #include "mcp/error.hpp"
+#include "support/redaction.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
 #include <spdlog/spdlog.h>
@@ -36,7 +38,10 @@ std::set<std::string, std::less<>> methods_of(const json::object& caps, std::str
 
 }  // namespace
 
-ModuleHost::~ModuleHost() { stop_child(); }
+ModuleHost::~ModuleHost() {
+  stop_child();
+  if (http_) http_->stop();
+}
 
 void ModuleHost::stop_child() {
   if (peer_) peer_->close("the module is stopped");
@@ -52,6 +57,19 @@ void ModuleHost::stop_child() {
 }
 
 awaitable<std::optional<ModuleCapabilities>> ModuleHost::ready() {
+  if (!options_.url.empty()) {
+    // Remote: "up" once initialize answered; a failed call does not make it "down" (HTTP has
+    // no connection to lose), but a failed initialize is retried after the backoff.
+    if (capabilities_) co_return capabilities_;
+    if (starting_ && started_signal_) {
+      auto signal = started_signal_;
+      co_await signal->async_wait(asio::as_tuple(asio::use_awaitable));
+      co_return capabilities_;
+    }
+    if (std::chrono::steady_clock::now() < next_start_) co_return std::nullopt;
+    co_await start_remote();
+    co_return capabilities_;
+  }
   if (capabilities_ && peer_ && !peer_->closed()) co_return capabilities_;
   if (starting_ && started_signal_) {
     // Another call is starting it: wait for that start to end (it is bounded itself).
@@ -64,18 +82,112 @@ awaitable<std::optional<ModuleCapabilities>> ModuleHost::ready() {
   co_return capabilities_;
 }
 
+// While one start runs, other calls wait on its signal rather than start it again.
+struct ModuleHost::Starting {
+  ModuleHost& host;
+  Starting(ModuleHost& h, const asio::any_io_executor& executor) : host(h) {
+    host.starting_ = true;
+    host.started_signal_ = std::make_shared<asio::steady_timer>(executor, std::chrono::steady_clock::time_point::max());
+  }
+  ~Starting() {
+    host.starting_ = false;
+    host.started_signal_->cancel();
+  }
+};
+
+json::object ModuleHost::initialize_params() const {
+  return json::object{{"protocolVersion", kModuleProtocolVersion},
+                      {"proxy", json::object{{"name", "mcproxy"}, {"version", MCPROXY_VERSION}}},
+                      {"site", options_.site.empty() ? json::value(nullptr) : json::value(options_.site)},
+                      {"config", options_.config}};
+}
+
+void ModuleHost::accept_initialize(const json::value& result, std::string_view where) {
+  auto* r = result.if_object();
+  if (!r) throw std::runtime_error("module/initialize returned a non-object result");
+  auto* version = r->if_contains("protocolVersion");
+  if (!version || !version->is_string() || version->get_string() != kModuleProtocolVersion)
+    throw std::runtime_error(fmt::format("it speaks module protocol {}, MCProxy speaks {}",
+                                         version ? json::serialize(*version) : "(none)", kModuleProtocolVersion));
+  ModuleCapabilities caps;
+  if (auto* c = r->if_contains("capabilities"); c && c->is_object()) {
+    caps.requests = methods_of(c->get_object(), "requests", caps.all_requests);
+    caps.results = methods_of(c->get_object(), "results", caps.all_results);
+  }
+  std::string who = options_.name;
+  if (auto* n = r->if_contains("name"); n && n->is_string())
+    who = fmt::format("{} ({})", options_.name, std::string_view(n->get_string()));
+  spdlog::info("[{}] module up ({}): sees {} request and {} result method(s)", who, where,
+               caps.all_requests ? std::string("all") : std::to_string(caps.requests.size()),
+               caps.all_results ? std::string("all") : std::to_string(caps.results.size()));
+  capabilities_ = std::move(caps);
+}
+
+awaitable<json::value> ModuleHost::post(std::string_view method, json::object params, std::chrono::milliseconds timeout) {
+  namespace http = boost::beast::http;
+  json::object message{{"jsonrpc", "2.0"}, {"id", next_id_++}, {"method", method}, {"params", std::move(params)}};
+  auto url = transport::HttpUrl::parse(options_.url);
+  http::request<http::string_body> req(http::verb::post, url.target, 11);
+  req.set(http::field::content_type, "application/json");
+  req.set(http::field::accept, "application/json");
+  for (auto& [k, v] : options_.headers) req.set(k, v);
+  req.body() = json::serialize(message);
+  req.prepare_payload();
+  std::string failure;
+  transport::HttpClient::Response response;
+  try {
+    response = co_await http_->fetch(std::move(req), timeout, 64u << 20);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!failure.empty())
+    throw mcp::McpError(mcp::error_code::kBackendUnavailable, fmt::format("module {}: {}", options_.name, failure));
+  if (response.status != 200)
+    throw mcp::McpError(mcp::error_code::kBackendUnavailable,
+                        fmt::format("module {} answered HTTP {}", options_.name, response.status));
+  boost::system::error_code ec;
+  auto answer = json::parse(response.body, ec);
+  auto* o = answer.if_object();
+  if (ec || !o) throw mcp::McpError(mcp::error_code::kInternalError, fmt::format("module {}: not JSON-RPC", options_.name));
+  if (auto* e = o->if_contains("error"); e && e->is_object()) throw mcp::McpError::from_error_object(e->get_object());
+  auto* result = o->if_contains("result");
+  if (!result) throw mcp::McpError(mcp::error_code::kInternalError, fmt::format("module {}: no result", options_.name));
+  co_return *result;
+}
+
+awaitable<void> ModuleHost::start_remote() {
+  auto self = shared_from_this();
+  auto executor = co_await asio::this_coro::executor;
+  Starting starting(*this, executor);
+  std::string failure;
+  try {
+    if (!http_) {
+      transport::HttpClientOptions o;
+      o.name = options_.name;
+      o.connect_timeout = options_.start_timeout;
+      http_ = std::make_unique<transport::HttpClient>(executor, transport::HttpUrl::parse(options_.url), o);
+    }
+    auto result = co_await post("module/initialize", initialize_params(), options_.start_timeout);
+    accept_initialize(result, support::redact_url(options_.url));
+    backoff_ = std::chrono::milliseconds(0);
+    next_start_ = {};
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) {
+    last_error_ = failure;
+    capabilities_.reset();
+    backoff_ = backoff_.count() == 0 ? std::chrono::milliseconds(1000) : std::min(backoff_ * 2, kMaxBackoff);
+    next_start_ = std::chrono::steady_clock::now() + backoff_;
+    spdlog::error("[{}] the module could not be reached: {} (next attempt in {} ms)", options_.name, failure,
+                  backoff_.count());
+  }
+}
+
 awaitable<void> ModuleHost::start() {
   auto self = shared_from_this();
   auto executor = co_await asio::this_coro::executor;
-  starting_ = true;
-  started_signal_ = std::make_shared<asio::steady_timer>(executor, std::chrono::steady_clock::time_point::max());
-  struct Done {
-    ModuleHost& h;
-    ~Done() {
-      h.starting_ = false;
-      h.started_signal_->cancel();
-    }
-  } done{*this};
+  Starting starting(*this, executor);
   stop_child();
   executor_ = executor;
   transport::StdioChildOptions o;
@@ -101,29 +213,9 @@ awaitable<void> ModuleHost::start() {
   std::string failure;
   try {
     co_await child_->start();
-    json::object params{{"protocolVersion", kModuleProtocolVersion},
-                        {"proxy", json::object{{"name", "mcproxy"}, {"version", MCPROXY_VERSION}}},
-                        {"site", options_.site.empty() ? json::value(nullptr) : json::value(options_.site)},
-                        {"config", options_.config}};
-    auto result = co_await peer_->request("module/initialize", std::move(params), options_.start_timeout, nullptr,
+    auto result = co_await peer_->request("module/initialize", initialize_params(), options_.start_timeout, nullptr,
                                           "startTimeoutMs");
-    auto* r = result.if_object();
-    if (!r) throw std::runtime_error("module/initialize returned a non-object result");
-    auto* version = r->if_contains("protocolVersion");
-    if (!version || !version->is_string() || version->get_string() != kModuleProtocolVersion)
-      throw std::runtime_error(fmt::format("it speaks module protocol {}, MCProxy speaks {}",
-                                           version ? json::serialize(*version) : "(none)", kModuleProtocolVersion));
-    ModuleCapabilities caps;
-    if (auto* c = r->if_contains("capabilities"); c && c->is_object()) {
-      caps.requests = methods_of(c->get_object(), "requests", caps.all_requests);
-      caps.results = methods_of(c->get_object(), "results", caps.all_results);
-    }
-    std::string who = options_.name;
-    if (auto* n = r->if_contains("name"); n && n->is_string()) who = fmt::format("{} ({})", options_.name, std::string_view(n->get_string()));
-    spdlog::info("[{}] module up (pid {}): sees {} request and {} result method(s)", who, child_->pid(),
-                 caps.all_requests ? std::string("all") : std::to_string(caps.requests.size()),
-                 caps.all_results ? std::string("all") : std::to_string(caps.results.size()));
-    capabilities_ = std::move(caps);
+    accept_initialize(result, fmt::format("pid {}", child_->pid()));
     backoff_ = std::chrono::milliseconds(0);
     next_start_ = {};
   } catch (const std::exception& e) {
@@ -140,6 +232,7 @@ awaitable<void> ModuleHost::start() {
 
 awaitable<json::value> ModuleHost::call(std::string_view method, json::object params) {
   auto self = shared_from_this();
+  if (!options_.url.empty()) co_return co_await post(method, std::move(params), options_.timeout);
   auto peer = peer_;
   if (!peer || peer->closed())
     throw mcp::McpError(mcp::error_code::kBackendUnavailable, fmt::format("module {} is not running", options_.name));

@@ -1,13 +1,16 @@
 #pragma once
-// One external module (docs/MODULES.md) run as a child process that speaks the module protocol
-// (JSON-RPC 2.0, one message per line) on its stdin/stdout, like a stdio MCP server: started
-// on first use, initialized with `module/initialize` (which says what it wants to see), then
+// One external module (docs/MODULES.md): a child process that speaks the module protocol
+// (JSON-RPC 2.0, one message per line) on its stdin/stdout, like a stdio MCP server, or a
+// remote one, an HTTP endpoint that takes each message as a POST and answers it in the
+// response (a keep-alive pool, TLS, the configured headers). A local one is started on first
+// use, initialized with `module/initialize` (which says what it wants to see), then
 // called with many requests in flight (RpcPeer: ids, deadlines). A module that exits is
 // started again on the next call, after a backoff (1 s doubling to 30 s); meanwhile, and when
 // it does not answer within its timeout, calls fail and the module middleware applies its
 // failure policy. Core only.
 
 #include "mcp/rpc_peer.hpp"
+#include "transport/http_client.hpp"
 #include "transport/stdio_child.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -27,7 +30,9 @@ inline constexpr std::string_view kModuleProtocolVersion = "2026-12-01";
 
 struct ModuleOptions {
   std::string name;  // for logs: "module <command>" or the config's "name"
-  std::string command;
+  std::string command;  // a local module, or:
+  std::string url;      // a remote one
+  std::vector<std::pair<std::string, std::string>> headers;  // sent to a remote one (credentials)
   std::vector<std::string> args;
   std::vector<std::pair<std::string, std::string>> env;
   std::chrono::milliseconds timeout{2000};
@@ -57,7 +62,14 @@ class ModuleHost : public std::enable_shared_from_this<ModuleHost> {
   const std::string& last_error() const noexcept { return last_error_; }
 
  private:
+  struct Starting;
   boost::asio::awaitable<void> start();
+  boost::asio::awaitable<void> start_remote();
+  boost::asio::awaitable<boost::json::value> post(std::string_view method, boost::json::object params,
+                                                  std::chrono::milliseconds timeout);
+  // What initialize answered, checked and kept; throws std::runtime_error when unusable.
+  void accept_initialize(const boost::json::value& result, std::string_view where);
+  boost::json::object initialize_params() const;
   void stop_child();
 
   ModuleOptions options_;
@@ -71,6 +83,8 @@ class ModuleHost : public std::enable_shared_from_this<ModuleHost> {
   std::chrono::milliseconds backoff_{0};
   std::string last_error_;
   std::uint64_t epoch_ = 0;
+  std::unique_ptr<transport::HttpClient> http_;  // a remote module's connections
+  std::int64_t next_id_ = 1;
 };
 
 }  // namespace mcproxy::modules

@@ -2,6 +2,8 @@
 
 #include "mcp/error.hpp"
 #include "middleware/registry.hpp"
+#include "support/redaction.hpp"
+#include "transport/http_client.hpp"
 
 #include <boost/json.hpp>
 
@@ -106,19 +108,34 @@ awaitable<json::value> ModuleMiddleware::request(middleware::Call call, middlewa
 namespace {
 
 std::optional<middleware::Maker> parse_module(const json::object& config, config::JsonReader& r, const std::string& path) {
-  r.check_keys_strict(config, path, {"command", "args", "env", "name", "timeoutMs", "startTimeoutMs", "failure", "config"});
+  r.check_keys_strict(config, path,
+                      {"command", "args", "env", "url", "headers", "name", "timeoutMs", "startTimeoutMs", "failure", "config"});
   std::size_t errors = r.errors().size();
   auto cfg = std::make_shared<ModuleMiddlewareConfig>();
   auto& o = cfg->options;
   if (auto* c = config.if_contains("command")) o.command = r.string(*c, config::child_path(path, "command")).value_or("");
-  else r.error(path, "expected \"command\": the module's program (e.g. \"python3\"); see docs/MODULES.md");
+  if (auto* u = config.if_contains("url")) {
+    o.url = r.string(*u, config::child_path(path, "url")).value_or("");
+    try {
+      transport::HttpUrl::parse(o.url);
+    } catch (const std::exception& e) {
+      r.error(config::child_path(path, "url"), e.what());
+    }
+  }
+  if (config.contains("command") == config.contains("url"))
+    r.error(path, "expected either \"command\" (a local module: its program, e.g. \"python3\") or \"url\" (a remote "
+                  "one); see docs/MODULES.md");
+  if (auto* h = config.if_contains("headers"))
+    if (auto* obj = r.object(*h, config::child_path(path, "headers")))
+      for (auto& [k, v] : *obj)
+        if (auto s = r.string(v, config::child_path(config::child_path(path, "headers"), k))) o.headers.emplace_back(k, *s);
   if (auto* a = config.if_contains("args"))
     if (auto list = r.string_array(*a, config::child_path(path, "args"))) o.args = std::move(*list);
   if (auto* e = config.if_contains("env"))
     if (auto* obj = r.object(*e, config::child_path(path, "env")))
       for (auto& [k, v] : *obj)
         if (auto s = r.string(v, config::child_path(config::child_path(path, "env"), k))) o.env.emplace_back(k, *s);
-  o.name = fmt::format("module {}", o.command);
+  o.name = fmt::format("module {}", o.url.empty() ? o.command : support::redact_url(o.url));
   if (auto* n = config.if_contains("name"))
     if (auto s = r.string(*n, config::child_path(path, "name"))) o.name = fmt::format("module {}", *s);
   if (auto* t = config.if_contains("timeoutMs"))

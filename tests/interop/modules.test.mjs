@@ -134,3 +134,44 @@ describe('failure policy, restart, timeout', () => {
     }), /httpServer\.middleware\.proxy\[0\]\.config(\.failure)?: expected/);
   });
 });
+
+describe('a remote module over HTTP', () => {
+  test('it is called with its headers and refuses a call; a wrong credential fails closed', async () => {
+    const { serveModule, refuse, proceed } = await import('../../modules/sdk/node/mcproxy-module.mjs');
+    const seen = [];
+    const server = await serveModule({
+      name: 'remote-policy',
+      requests: ['tools/call'],
+      onRequest({ params, context }) {
+        seen.push(context.session);
+        return params.arguments?.message === 'forbidden' ? refuse('Not over there') : proceed();
+      },
+    }, { authorize: (headers) => headers.authorization === 'Bearer module-token' });
+    const url = `http://127.0.0.1:${server.address().port}/module`;
+    const start = (token) => startProxy({
+      mcpServers: { everything: { command: process.execPath, args: [serverPaths().everything] } },
+      httpServer: { middleware: { proxy: [{ type: 'module', config: {
+        name: 'remote', url, headers: { Authorization: `Bearer ${token}` }, timeoutMs: 1000 } }] } },
+    });
+    const good = await start('module-token');
+    const bad = await start('wrong-token');
+    try {
+      const client = await connectClient(good.url);
+      assert.match(text(await client.callTool({ name: 'everything__echo', arguments: { message: 'fine' } })), /fine/);
+      const refused = await client.callTool({ name: 'everything__echo', arguments: { message: 'forbidden' } }).catch((e) => e);
+      assert.equal(refused.code, -32602);
+      assert.match(refused.message, /Not over there/);
+      assert.ok(seen.length >= 2 && seen.every((s) => typeof s === 'string'), JSON.stringify(seen));
+      await client.close();
+      const other = await connectClient(bad.url);
+      const failed = await other.callTool({ name: 'everything__echo', arguments: { message: 'fine' } }).catch((e) => e);
+      assert.equal(failed.code, -32006);
+      assert.match(failed.message, /HTTP 401/);
+      await other.close();
+    } finally {
+      await good.stop();
+      await bad.stop();
+      server.close();
+    }
+  });
+});

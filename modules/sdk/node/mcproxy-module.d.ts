@@ -49,3 +49,9 @@ export interface ModuleDefinition {
 }
 
 export declare function runModule(definition: ModuleDefinition): void;
+
+/** Serves the module over HTTP (a remote module); resolves the node:http server. */
+export declare function serveModule(
+  definition: ModuleDefinition,
+  options?: { port?: number; host?: string; authorize?(headers: Record<string, string | string[] | undefined>): boolean | Promise<boolean> },
+): Promise<import('node:http').Server>;

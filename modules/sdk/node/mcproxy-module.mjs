@@ -1,6 +1,6 @@
 // MCProxy module SDK for Node.js (no dependencies): speaks the module protocol of
-// docs/MODULES.md on stdin/stdout. A module says which MCP methods it wants to see and answers
-// each message with an action:
+// docs/MODULES.md on stdin/stdout (runModule), or over HTTP (serveModule). A module says which
+// MCP methods it wants to see and answers each message with an action:
 //
 //   import { runModule, proceed, replaceParams, replaceResult, respond, refuse } from './mcproxy-module.mjs';
 //   runModule({
@@ -32,15 +32,11 @@ function send(message) {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
-/**
- * Runs the module until stdin closes. `onInitialize(config, site)` (optional) receives the
- * "config" object of the module's entry in MCProxy's configuration and the server it sits in
- * front of (null at proxy level).
- */
-export function runModule({ name, version = '0.0.0', requests = [], results = [], onInitialize, onRequest, onResult }) {
-  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-  const answer = async (msg) => {
+/** The response to one protocol request (null for a notification), from a module definition. */
+function handlerOf({ name, version = '0.0.0', requests = [], results = [], onInitialize, onRequest, onResult }) {
+  return async (msg) => {
     const { id, method, params } = msg;
+    const reply = (body) => (id === undefined ? null : { jsonrpc: '2.0', id, ...body });
     try {
       let result;
       if (method === 'module/initialize') {
@@ -54,15 +50,24 @@ export function runModule({ name, version = '0.0.0', requests = [], results = []
       } else if (method === 'module/result') {
         result = onResult ? await onResult(params) : proceed();
       } else {
-        if (id !== undefined) send({ jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } });
-        return;
+        return reply({ error: { code: -32601, message: `Method not found: ${method}` } });
       }
-      if (id !== undefined) send({ jsonrpc: '2.0', id, result: result ?? proceed() });
+      return reply({ result: result ?? proceed() });
     } catch (e) {
       console.error(`${name}: ${method} failed: ${e?.stack ?? e}`);
-      if (id !== undefined) send({ jsonrpc: '2.0', id, error: { code: -32603, message: String(e?.message ?? e) } });
+      return reply({ error: { code: -32603, message: String(e?.message ?? e) } });
     }
   };
+}
+
+/**
+ * Runs the module on stdin/stdout (a local module) until stdin closes. `onInitialize(config,
+ * site)` (optional) receives the "config" object of the module's entry in MCProxy's
+ * configuration and the server it sits in front of (null at proxy level).
+ */
+export function runModule(definition) {
+  const handle = handlerOf(definition);
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
   rl.on('line', (line) => {
     if (!line.trim()) return;
     let msg;
@@ -72,7 +77,40 @@ export function runModule({ name, version = '0.0.0', requests = [], results = []
       send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
       return;
     }
-    if (msg.method) answer(msg);  // responses and notifications from MCProxy: none expected
+    if (msg.method) handle(msg).then((response) => response && send(response));
   });
   rl.on('close', () => process.exit(0));
+}
+
+/**
+ * Serves the module over HTTP (a remote module): each POST carries one protocol request and
+ * its response carries the answer. Resolves the node:http server once it listens
+ * (`{port, host}`; host defaults to 127.0.0.1). Put TLS and authentication in front, or check
+ * `request.headers` in `authorize(headers)` (false: 401).
+ */
+export async function serveModule(definition, { port = 0, host = '127.0.0.1', authorize } = {}) {
+  const { createServer } = await import('node:http');
+  const handle = handlerOf(definition);
+  const server = createServer(async (req, res) => {
+    if (req.method !== 'POST') return res.writeHead(405, { allow: 'POST' }).end();
+    if (authorize && !(await authorize(req.headers))) return res.writeHead(401).end();
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    let msg;
+    try {
+      msg = JSON.parse(body);
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }));
+    }
+    const response = await handle(msg);
+    if (!response) return res.writeHead(202).end();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(response));
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return server;
 }
