@@ -9,7 +9,8 @@
 // through unchanged (logged).
 //
 // Config:
-//   "command": "python3", "args": [...], "env": {...}      the module's process (stdio)
+//   "command": "python3", "args": [...], "env": {...}      a local module's process (stdio), or
+//   "url": "https://...", "headers": {...}                  a remote module's endpoint
 //   "name": "pii"                                           for logs and errors
 //   "timeoutMs": 2000, "startTimeoutMs": 10000
 //   "failure": "closed" | "open"
