@@ -447,10 +447,10 @@ TEST_SUITE("middleware framework") {
     REQUIRE(problems.size() == 2);
     auto client = problem_at(problems, "httpServer.middleware.client.default[0].type");
     CHECK(contains(client, "\"tool_filtr\""));
-    CHECK(contains(client, "known: content_filter, logging, rename, security, test_greeting, test_onion, tool_filter"));
+    CHECK(contains(client, "known: content_filter, logging, module, rename, security, test_greeting, test_onion, tool_filter"));
     auto proxy = problem_at(problems, "httpServer.middleware.proxy[0].type");
     CHECK(contains(proxy, "\"enricher\""));
-    CHECK(contains(proxy, "known: content_filter, description_enricher, tool_search"));
+    CHECK(contains(proxy, "known: content_filter, description_enricher, module, tool_search"));
   }
 
   TEST_CASE("a proxy middleware in a client list, or a client one in the proxy list, is refused") {
