@@ -95,6 +95,20 @@ struct ModuleHost::Starting {
   }
 };
 
+void ModuleHost::started_ok() {
+  backoff_ = std::chrono::milliseconds(0);
+  next_start_ = {};
+}
+
+void ModuleHost::start_failed(const std::string& failure, std::string_view could_not) {
+  last_error_ = failure;
+  capabilities_.reset();
+  backoff_ = backoff_.count() == 0 ? std::chrono::milliseconds(1000) : std::min(backoff_ * 2, kMaxBackoff);
+  next_start_ = std::chrono::steady_clock::now() + backoff_;
+  spdlog::error("[{}] the module could not {}: {} (next attempt in {} ms)", options_.name, could_not, failure,
+                backoff_.count());
+}
+
 json::object ModuleHost::initialize_params() const {
   return json::object{{"protocolVersion", kModuleProtocolVersion},
                       {"proxy", json::object{{"name", "mcproxy"}, {"version", MCPROXY_VERSION}}},
@@ -169,19 +183,11 @@ awaitable<void> ModuleHost::start_remote() {
     }
     auto result = co_await post("module/initialize", initialize_params(), options_.start_timeout);
     accept_initialize(result, support::redact_url(options_.url));
-    backoff_ = std::chrono::milliseconds(0);
-    next_start_ = {};
+    started_ok();
   } catch (const std::exception& e) {
     failure = e.what();
   }
-  if (!failure.empty()) {
-    last_error_ = failure;
-    capabilities_.reset();
-    backoff_ = backoff_.count() == 0 ? std::chrono::milliseconds(1000) : std::min(backoff_ * 2, kMaxBackoff);
-    next_start_ = std::chrono::steady_clock::now() + backoff_;
-    spdlog::error("[{}] the module could not be reached: {} (next attempt in {} ms)", options_.name, failure,
-                  backoff_.count());
-  }
+  if (!failure.empty()) start_failed(failure, "be reached");
 }
 
 awaitable<void> ModuleHost::start() {
@@ -216,23 +222,27 @@ awaitable<void> ModuleHost::start() {
     auto result = co_await peer_->request("module/initialize", initialize_params(), options_.start_timeout, nullptr,
                                           "startTimeoutMs");
     accept_initialize(result, fmt::format("pid {}", child_->pid()));
-    backoff_ = std::chrono::milliseconds(0);
-    next_start_ = {};
+    started_ok();
   } catch (const std::exception& e) {
     failure = e.what();
   }
   if (!failure.empty()) {
-    last_error_ = failure;
-    backoff_ = backoff_.count() == 0 ? std::chrono::milliseconds(1000) : std::min(backoff_ * 2, kMaxBackoff);
-    next_start_ = std::chrono::steady_clock::now() + backoff_;
-    spdlog::error("[{}] the module could not start: {} (next attempt in {} ms)", options_.name, failure, backoff_.count());
+    start_failed(failure, "start");
     stop_child();
   }
 }
 
 awaitable<json::value> ModuleHost::call(std::string_view method, json::object params) {
   auto self = shared_from_this();
-  if (!options_.url.empty()) co_return co_await post(method, std::move(params), options_.timeout);
+  if (!options_.url.empty()) {
+    try {
+      co_return co_await post(method, std::move(params), options_.timeout);
+    } catch (const mcp::McpError& e) {
+      // Unreachable (it may have restarted and forgotten its config): initialize it again first.
+      if (e.code() == mcp::error_code::kBackendUnavailable) capabilities_.reset();
+      throw;
+    }
+  }
   auto peer = peer_;
   if (!peer || peer->closed())
     throw mcp::McpError(mcp::error_code::kBackendUnavailable, fmt::format("module {} is not running", options_.name));

@@ -70,6 +70,8 @@ class ModuleHost : public std::enable_shared_from_this<ModuleHost> {
   // What initialize answered, checked and kept; throws std::runtime_error when unusable.
   void accept_initialize(const boost::json::value& result, std::string_view where);
   boost::json::object initialize_params() const;
+  void started_ok();
+  void start_failed(const std::string& failure, std::string_view could_not);
   void stop_child();
 
   ModuleOptions options_;

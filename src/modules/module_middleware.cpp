@@ -49,6 +49,27 @@ void ModuleMiddleware::failed(std::string_view what, std::string_view why) const
                  json::object{{"module", name}});
 }
 
+namespace {
+
+// The module's answer, or nullopt with `why` (it failed, timed out or is gone).
+awaitable<std::optional<json::value>> ask(ModuleHost& host, std::string_view method, json::object params,
+                                          std::string& why) {
+  std::optional<json::value> answer;
+  try {
+    answer = co_await host.call(method, std::move(params));
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  co_return answer;
+}
+
+std::string_view action_of(const json::object* answer) {
+  auto* a = answer ? answer->if_contains("action") : nullptr;
+  return a && a->is_string() ? std::string_view(a->get_string()) : std::string_view();
+}
+
+}  // namespace
+
 awaitable<json::value> ModuleMiddleware::request(middleware::Call call, middleware::RequestContext& ctx) {
   auto host = host_;
   auto caps = co_await host->ready();
@@ -59,15 +80,10 @@ awaitable<json::value> ModuleMiddleware::request(middleware::Call call, middlewa
   const std::string method = call.name;
   if (caps->wants_request(method)) {
     json::object params{{"method", method}, {"params", call.params}, {"context", context_of(ctx)}};
-    std::optional<json::value> answer;
     std::string why;
-    try {
-      answer = co_await host->call("module/request", std::move(params));
-    } catch (const std::exception& e) {
-      why = e.what();
-    }
+    auto answer = co_await ask(*host, "module/request", std::move(params), why);
     auto* o = answer ? answer->if_object() : nullptr;
-    std::string_view action = o && o->contains("action") && o->at("action").is_string() ? std::string_view(o->at("action").get_string()) : "";
+    std::string_view action = action_of(o);
     if (!o) {
       failed(method, why.empty() ? "no answer" : why);
     } else if (action == "continue") {
@@ -86,15 +102,10 @@ awaitable<json::value> ModuleMiddleware::request(middleware::Call call, middlewa
   json::value result = co_await next(std::move(call), ctx);
   json::object params{{"method", method}, {"params", std::move(request_params)}, {"result", result},
                       {"context", context_of(ctx)}};
-  std::optional<json::value> answer;
   std::string why;
-  try {
-    answer = co_await host->call("module/result", std::move(params));
-  } catch (const std::exception& e) {
-    why = e.what();
-  }
+  auto answer = co_await ask(*host, "module/result", std::move(params), why);
   auto* o = answer ? answer->if_object() : nullptr;
-  std::string_view action = o && o->contains("action") && o->at("action").is_string() ? std::string_view(o->at("action").get_string()) : "";
+  std::string_view action = action_of(o);
   if (!o) {
     failed(method, why.empty() ? "no answer" : why);
   } else if (action == "replace" && o->contains("result") && o->at("result").is_object()) {
