@@ -67,6 +67,12 @@ bool Pipeline::list_is_pure(mcp::ListKind kind) const {
   return true;
 }
 
+std::uint64_t Pipeline::list_generation() const {
+  std::uint64_t sum = 0;
+  for (auto& layer : layers_) sum += layer->list_generation();
+  return sum;
+}
+
 bool Pipeline::server_notification(Call& notification, const ReverseContext& from) const {
   for (auto it = layers_.rbegin(); it != layers_.rend(); ++it)
     if (!(*it)->on_server_notification(notification, from)) return false;

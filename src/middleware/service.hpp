@@ -24,6 +24,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -78,6 +79,9 @@ class Middleware : public Service {
   // the layer is then not called for that list until the catalogue changes. False by default:
   // a middleware that does not say is always called.
   virtual bool list_is_pure(mcp::ListKind kind) const { return false; }
+  // For a pure layer whose answer also depends on what it has learnt since (translate's
+  // translations): a number that changes whenever its answer may; part of the list-cache key.
+  virtual std::uint64_t list_generation() const { return 0; }
 
  protected:
   // Typed hooks, one per method of the table; each default calls the next link unchanged.

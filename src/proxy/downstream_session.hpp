@@ -46,6 +46,9 @@ class DownstreamSession final : public middleware::Session,
   const std::string& profile() const noexcept override { return profile_; }
   const std::string& protocol_version() const noexcept override { return protocol_version_; }
   bool closed() const noexcept override { return closed_; }
+  const std::string& languages() const noexcept override { return languages_; }
+  // Bounded: a header is the client's input.
+  void set_languages(std::string_view value) { languages_ = std::string(value.substr(0, 256)); }
   void notify(std::string_view method, boost::json::object params) override;
   std::string server_of(middleware::NameKind kind, std::string_view name) const override;
 
@@ -151,6 +154,7 @@ class DownstreamSession final : public middleware::Session,
   Identity identity_;
   std::string endpoint_;
   std::string profile_;
+  std::string languages_;
   std::string protocol_version_;
   boost::json::object client_capabilities_;
   boost::json::object client_info_;

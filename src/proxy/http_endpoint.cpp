@@ -432,6 +432,7 @@ awaitable<void> HttpEndpoint::serve_post(HttpRequest& request, HttpExchange& exc
       co_return;
     }
     session = sessions_.create(caller.identity, caller.endpoint, caller.profile);
+    if (session) session->set_languages(request[http::field::accept_language]);
     if (!session) {
       co_await exchange.respond(error_response(
           http::status::service_unavailable, ec::kInternalError,

@@ -149,6 +149,7 @@ awaitable<void> LegacySseEndpoint::handle_sse(HttpRequest& request, HttpExchange
     co_return;
   }
   auto session = stopping_ ? nullptr : sessions_.create(caller.identity, caller.endpoint, caller.profile, SessionTransport::sse);
+  if (session) session->set_languages(request[http::field::accept_language]);
   if (!session) {
     co_await exchange.respond(
         error_response(http::status::service_unavailable, ec::kInternalError,

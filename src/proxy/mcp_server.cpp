@@ -34,6 +34,9 @@ awaitable<json::value> McpServer::initialize(DownstreamSession& session, const j
   json::object capabilities, client_info;
   if (auto* c = params.if_contains("capabilities"); c && c->is_object()) capabilities = c->get_object();
   if (auto* i = params.if_contains("clientInfo"); i && i->is_object()) client_info = i->get_object();
+  if (auto* meta = params.if_contains("_meta"); meta && meta->is_object())
+    if (auto* l = meta->get_object().if_contains("mcproxy/language"); l && l->is_string())
+      session.set_languages(l->get_string());
   std::string version(mcp::negotiate_protocol_version(requested));
   try {
     co_await sessions_.attach_catalogue(session, capabilities);
@@ -160,13 +163,16 @@ std::string McpServer::list_cache_key(DownstreamSession& session, const middlewa
   for (auto& [key, value] : call.params) {
     if (key == "cursor") cursor = &value;
     else if (key != "_meta") return {};
+    else if (value.is_object() && value.get_object().contains("mcproxy/language")) return {};  // this request's own
   }
   if (cursor && !cursor->is_string()) return {};
   auto pipeline = pipeline_for(session);
   if (!pipeline->list_is_pure(*info->list)) return {};
   // The pipeline's address with its generation: a reload makes a new one.
   // The profile too: the profile guard's answer depends on it.
-  return fmt::format("{}|{}|{}|{}|{}|{}", static_cast<int>(*info->list), session.protocol_version(), session.profile(),
+  // The languages and the layers' list generation: translate's answer depends on them.
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", static_cast<int>(*info->list), session.protocol_version(),
+                     session.profile(), session.languages(), pipeline->list_generation(),
                      static_cast<const void*>(pipeline.get()), pipeline_generation_,
                      cursor ? std::string_view(cursor->get_string()) : std::string_view("-"));
 }

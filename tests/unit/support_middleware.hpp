@@ -40,6 +40,7 @@ class TestSession : public middleware::Session {
   const std::string& profile() const noexcept override { return profile_; }
   const std::string& protocol_version() const noexcept override { return version_; }
   bool closed() const noexcept override { return closed_; }
+  const std::string& languages() const noexcept override { return languages_; }
   void notify(std::string_view method, json::object params) override {
     sent.push_back({std::string(method), std::move(params)});
   }
@@ -58,7 +59,7 @@ class TestSession : public middleware::Session {
   bool closed_ = false;
 
  private:
-  std::string id_, identity_, profile_, version_ = "2025-11-25";
+  std::string id_, identity_, profile_, version_ = "2025-11-25", languages_;
 };
 
 // The innermost service of a chain under test: canned results (or errors) per method, and a
