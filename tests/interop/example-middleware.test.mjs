@@ -89,7 +89,7 @@ describe('the example middleware (arguments_limit) in its own mcproxy', () => {
     const r = check(stockBin, limited({ maxBytes: 10 }));
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stdout + r.stderr, /"arguments_limit"/);
-    assert.match(r.stdout + r.stderr, /known: content_filter, logging, module, rename, security, tool_filter/);
+    assert.match(r.stdout + r.stderr, /known: content_filter, logging, module, rename, security, tool_filter, translate/);
   });
 });
 
