@@ -60,6 +60,10 @@ ensure_observability_test_deps() {
   fi
 }
 
+# The translate middleware's engine: Apertium with its English-Spanish pair (the interop test
+# and examples/translate-config.json use it).
+ensure_translate_deps() { apt_install apertium apertium-eng-spa; }
+
 # Node.js runs the example MCP servers and the interop tests (never the proxy itself).
 ensure_node() {
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -5,6 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_build_deps
 ensure_node
+ensure_translate_deps  # so that examples/translate-config.json runs too
 build mcproxy
 
 # The filesystem and memory servers work inside this folder.

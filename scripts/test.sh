@@ -16,6 +16,7 @@ ensure_build_deps
 apt_install nginx-light openssl  # the HTTPS front of the TLS interop test
 ensure_observability_test_deps    # Prometheus and Chromium
 apt_install python3               # the Python example module (modules/examples/pii-redactor)
+ensure_translate_deps             # Apertium English-Spanish (translate)
 [ "${MCPROXY_SKIP_SANITIZE:-0}" = 1 ] || apt_install "${SANITIZER_APT_PACKAGES[@]}"
 ensure_test_node_modules
 build
