@@ -42,7 +42,7 @@ class Session {
   virtual bool closed() const noexcept = 0;
   // The client's language preferences, an Accept-Language value ("es-ES,es;q=0.9"): the header
   // of the request that created the session, or initialize's _meta["mcproxy/language"]; empty
-  // when it gave none. Part of the list-cache key.
+  // when it gave none.
   virtual const std::string& languages() const noexcept = 0;
   // Sends a notification to this client alone (on its standalone stream), e.g. a
   // notifications/tools/list_changed when only its view changed.

@@ -67,10 +67,13 @@ bool Pipeline::list_is_pure(mcp::ListKind kind) const {
   return true;
 }
 
-std::uint64_t Pipeline::list_generation() const {
-  std::uint64_t sum = 0;
-  for (auto& layer : layers_) sum += layer->list_generation();
-  return sum;
+std::string Pipeline::list_variant(const Session* session, const json::object& params) const {
+  std::string variant;
+  for (auto& layer : layers_) {
+    auto v = layer->list_variant(session, params);
+    if (!v.empty()) variant += (variant.empty() ? "" : "/") + v;
+  }
+  return variant;
 }
 
 bool Pipeline::server_notification(Call& notification, const ReverseContext& from) const {

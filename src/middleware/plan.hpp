@@ -42,8 +42,8 @@ class Pipeline {
   bool has_per_session_layers() const noexcept { return per_session_; }
   // Every layer's answer to this list is pure (Middleware::list_is_pure): it may be cached.
   bool list_is_pure(mcp::ListKind kind) const;
-  // The sum of its layers' list generations (Middleware::list_generation).
-  std::uint64_t list_generation() const;
+  // Its layers' list variants (Middleware::list_variant), joined.
+  std::string list_variant(const Session* session, const json::object& params) const;
 
   // A server's notification through every layer, innermost first; false when one dropped it.
   bool server_notification(Call& notification, const ReverseContext& from) const;

@@ -79,9 +79,11 @@ class Middleware : public Service {
   // the layer is then not called for that list until the catalogue changes. False by default:
   // a middleware that does not say is always called.
   virtual bool list_is_pure(mcp::ListKind kind) const { return false; }
-  // For a pure layer whose answer also depends on what it has learnt since (translate's
-  // translations): a number that changes whenever its answer may; part of the list-cache key.
-  virtual std::uint64_t list_generation() const { return 0; }
+  // For a pure layer whose answer also depends on the session or the request in a bounded way,
+  // or on what it has learnt since (translate: the language it picks and how many of its
+  // translations are ready): a short text that differs whenever its answer may. Part of the
+  // list-cache key; empty for most layers.
+  virtual std::string list_variant(const Session* session, const json::object& params) const { return {}; }
 
  protected:
   // Typed hooks, one per method of the table; each default calls the next link unchanged.

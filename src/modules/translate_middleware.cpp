@@ -17,6 +17,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <list>
@@ -137,12 +139,12 @@ struct TranslateState : std::enable_shared_from_this<TranslateState> {
     failures = &reg.counter("mcproxy_translate_engine_failures_total", "Batches its engine failed to translate", labels);
   }
 
-  std::string language_for(const RequestContext& ctx, const json::object& params) const {
+  std::string language_for(const middleware::Session* session, const json::object& params) const {
     if (!config.client_language) return config.language;
     std::string prefs;
     if (auto* meta = params.if_contains("_meta"); meta && meta->is_object())
       if (auto* l = meta->get_object().if_contains(kLanguageMeta); l && l->is_string()) prefs = l->get_string();
-    if (prefs.empty() && ctx.session) prefs = ctx.session->languages();
+    if (prefs.empty() && session) prefs = session->languages();
     for (auto& tag : parse_accept_language(prefs))
       if (tag == config.source || engine->supports(tag)) return tag;
     return config.language;
@@ -160,13 +162,20 @@ struct TranslateState : std::enable_shared_from_this<TranslateState> {
     auto job = std::make_shared<Job>();
     jobs.emplace(key, job);
     misses->fetch_add(texts.size(), std::memory_order_relaxed);
-    asio::co_spawn(executor, run(job, key, language, std::move(texts)), asio::detached);
+    asio::co_spawn(executor, run(shared_from_this(), job, key, language, std::move(texts)), asio::detached);
     return job;
   }
 
-  awaitable<void> run(std::shared_ptr<Job> job, std::string key, std::string language, std::vector<std::string> texts) {
-    auto self = shared_from_this();
-    runs->fetch_add(1, std::memory_order_relaxed);
+  // Static, the state passed in: the batch keeps it alive from before its first step (a reload
+  // may drop every middleware that refers to it meanwhile).
+  static awaitable<void> run(std::shared_ptr<TranslateState> self, std::shared_ptr<Job> job, std::string key,
+                             std::string language, std::vector<std::string> texts) {
+    co_await self->run_batch(std::move(job), std::move(key), std::move(language), std::move(texts));
+  }
+
+  awaitable<void> run_batch(std::shared_ptr<Job> job, std::string key, std::string language,
+                            std::vector<std::string> texts) {
+    runs->fetch_add(1, std::memory_order_relaxed);(1, std::memory_order_relaxed);
     bool ok = false;
     try {
       auto out = co_await engine->translate(texts, language);
@@ -264,15 +273,6 @@ void collect_item(json::object& item, mcp::ListKind kind, std::vector<json::stri
             if (auto* v = arg.get_object().if_contains(key); v && v->is_string()) out.push_back(&v->get_string());
 }
 
-std::string_view items_key(mcp::ListKind kind) {
-  switch (kind) {
-    case mcp::ListKind::tools: return "tools";
-    case mcp::ListKind::prompts: return "prompts";
-    case mcp::ListKind::resources: return "resources";
-    case mcp::ListKind::templates: return "resourceTemplates";
-  }
-  return "tools";
-}
 
 void collect_content(json::value& content, std::vector<json::string*>& out) {
   if (!content.is_array()) return;
@@ -286,28 +286,31 @@ void collect_content(json::value& content, std::vector<json::string*>& out) {
 
 }  // namespace
 
-std::uint64_t Translate::list_generation() const { return state_->generation.load(std::memory_order_relaxed); }
+std::string Translate::list_variant(const middleware::Session* session, const json::object& params) const {
+  return fmt::format("{}#{}", state_->language_for(session, params), state_->generation.load(std::memory_order_relaxed));
+}
 
 namespace {
 
-// Translates `fields` in place with what is cached, after asking the engine for the rest and
-// waiting up to `wait`; returns whether every field was translated.
-awaitable<bool> translate_fields(TranslateState& state, const std::string& language, std::vector<json::string*>& fields,
+// Translates `fields` in place: each text from the cache, the missing ones from one engine
+// batch waited for up to `wait` (a field still missing a piece stays as it was).
+awaitable<void> translate_fields(TranslateState& state, const std::string& language, std::vector<json::string*>& fields,
                                  std::chrono::milliseconds wait, const RequestContext& ctx,
                                  std::optional<mcp::ListKind> kind) {
   std::vector<std::vector<TextPiece>> split;
+  std::unordered_map<std::string, std::string> found;  // text -> translation
   std::set<std::string> missing;
-  std::uint64_t hits = 0;
   for (auto* f : fields) {
     split.push_back(split_for_translation(std::string_view(f->data(), f->size())));
-    for (auto& p : split.back())
-      if (p.prose) {
-        std::string core(trim_whitespace(p.text).core);
-        if (state.cache.find(cache_key(language, core))) ++hits;
-        else missing.insert(std::move(core));
-      }
+    for (auto& p : split.back()) {
+      if (!p.prose) continue;
+      std::string core(trim_whitespace(p.text).core);
+      if (found.contains(core) || missing.contains(core)) continue;
+      if (auto t = state.cache.find(cache_key(language, core))) found.emplace(std::move(core), std::move(*t));
+      else missing.insert(std::move(core));
+    }
   }
-  state.hits->fetch_add(hits, std::memory_order_relaxed);
+  state.hits->fetch_add(found.size(), std::memory_order_relaxed);
   if (!missing.empty()) {
     auto executor = co_await asio::this_coro::executor;
     auto job = state.job_for(language, std::vector<std::string>(missing.begin(), missing.end()), executor);
@@ -324,8 +327,9 @@ awaitable<bool> translate_fields(TranslateState& state, const std::string& langu
       if (!job->done && kind && ctx.session)
         job->listeners.push_back({ctx.session, executor, *kind});  // told when it is ready
     }
+    for (auto& text : missing)
+      if (auto t = state.cache.find(cache_key(language, text))) found.emplace(text, std::move(*t));
   }
-  bool all = true;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     std::string text;
     bool complete = true;
@@ -335,29 +339,27 @@ awaitable<bool> translate_fields(TranslateState& state, const std::string& langu
         continue;
       }
       auto t = trim_whitespace(p.text);
-      auto found = state.cache.find(cache_key(language, t.core));
-      if (!found) {
+      auto it = found.find(std::string(t.core));
+      if (it == found.end()) {
         complete = false;
         break;
       }
       text += t.before;
-      text += *found;
+      text += it->second;
       text += t.after;
     }
     if (complete) *fields[i] = text;
-    all &= complete;
   }
-  co_return all;
 }
 
 }  // namespace
 
 awaitable<json::value> Translate::translated_list(Call call, RequestContext& ctx, mcp::ListKind kind) {
-  std::string language = state_->language_for(ctx, call.params);
+  std::string language = state_->language_for(ctx.session.get(), call.params);
   json::value result = co_await next(std::move(call), ctx);
   if (language == state_->config.source || !result.is_object()) co_return result;
   std::vector<json::string*> fields;
-  if (auto* items = result.get_object().if_contains(items_key(kind)); items && items->is_array())
+  if (auto* items = result.get_object().if_contains(mcp::list_key(kind)); items && items->is_array())
     for (auto& item : items->get_array())
       if (item.is_object()) collect_item(item.get_object(), kind, fields);
   if (!fields.empty()) co_await translate_fields(*state_, language, fields, state_->config.wait, ctx, kind);
@@ -365,7 +367,7 @@ awaitable<json::value> Translate::translated_list(Call call, RequestContext& ctx
 }
 
 awaitable<json::value> Translate::translated_result(Call call, RequestContext& ctx) {
-  std::string language = state_->language_for(ctx, call.params);
+  std::string language = state_->language_for(ctx.session.get(), call.params);
   json::value result = co_await next(std::move(call), ctx);
   if (!state_->config.results || language == state_->config.source || !result.is_object()) co_return result;
   std::vector<json::string*> fields;

@@ -32,10 +32,10 @@ struct TranslateState;
 class Translate final : public middleware::Middleware {
  public:
   explicit Translate(std::shared_ptr<TranslateState> state) : state_(std::move(state)) {}
-  // Its answer depends on the list, the session's language (part of the list-cache key) and
-  // the translations ready, whose generation list_generation() gives.
+  // Its answer depends on the list, the language it picks for the session or request, and
+  // the translations ready: the last two are its list variant (part of the list-cache key).
   bool list_is_pure(mcp::ListKind) const override { return true; }
-  std::uint64_t list_generation() const override;
+  std::string list_variant(const middleware::Session* session, const json::object& params) const override;
 
  protected:
   boost::asio::awaitable<json::value> list_tools(middleware::Call call, middleware::RequestContext& ctx) override;

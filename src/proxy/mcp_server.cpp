@@ -163,16 +163,15 @@ std::string McpServer::list_cache_key(DownstreamSession& session, const middlewa
   for (auto& [key, value] : call.params) {
     if (key == "cursor") cursor = &value;
     else if (key != "_meta") return {};
-    else if (value.is_object() && value.get_object().contains("mcproxy/language")) return {};  // this request's own
   }
   if (cursor && !cursor->is_string()) return {};
   auto pipeline = pipeline_for(session);
   if (!pipeline->list_is_pure(*info->list)) return {};
   // The pipeline's address with its generation: a reload makes a new one.
   // The profile too: the profile guard's answer depends on it.
-  // The languages and the layers' list generation: translate's answer depends on them.
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", static_cast<int>(*info->list), session.protocol_version(),
-                     session.profile(), session.languages(), pipeline->list_generation(),
+  // And what the layers say their answer varies with (translate: the language it picked).
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}", static_cast<int>(*info->list), session.protocol_version(),
+                     session.profile(), pipeline->list_variant(&session, call.params),
                      static_cast<const void*>(pipeline.get()), pipeline_generation_,
                      cursor ? std::string_view(cursor->get_string()) : std::string_view("-"));
 }
