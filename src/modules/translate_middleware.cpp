@@ -4,6 +4,7 @@
 #include "middleware/counters.hpp"
 #include "middleware/registry.hpp"
 #include "modules/apertium_engine.hpp"
+#include "modules/libretranslate_engine.hpp"
 #include "modules/text_segments.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -175,7 +176,7 @@ struct TranslateState : std::enable_shared_from_this<TranslateState> {
 
   awaitable<void> run_batch(std::shared_ptr<Job> job, std::string key, std::string language,
                             std::vector<std::string> texts) {
-    runs->fetch_add(1, std::memory_order_relaxed);(1, std::memory_order_relaxed);
+    runs->fetch_add(1, std::memory_order_relaxed);
     bool ok = false;
     try {
       auto out = co_await engine->translate(texts, language);
@@ -408,6 +409,72 @@ awaitable<json::value> Translate::get_prompt(Call call, RequestContext& ctx) {
 
 namespace {
 
+std::optional<std::chrono::milliseconds> engine_timeout(const json::object& engine, config::JsonReader& r,
+                                                       const std::string& path) {
+  if (auto* t = engine.if_contains("timeoutMs"))
+    if (auto n = r.integer(*t, config::child_path(path, "timeoutMs"), 100, 600'000)) return std::chrono::milliseconds(*n);
+  return std::nullopt;
+}
+
+std::shared_ptr<TranslationEngine> parse_apertium(const json::object& engine, config::JsonReader& r,
+                                                  const std::string& path, const TranslateConfig& cfg) {
+  r.check_keys_strict(engine, path, {"type", "command", "modes", "timeoutMs"});
+  ApertiumOptions apertium;
+  if (auto* c = engine.if_contains("command"))
+    apertium.command = r.string(*c, config::child_path(path, "command")).value_or(apertium.command);
+  if (auto t = engine_timeout(engine, r, path)) apertium.timeout = *t;
+  if (auto* m = engine.if_contains("modes")) {
+    auto mpath = config::child_path(path, "modes");
+    if (auto* obj = r.object(*m, mpath))
+      for (auto& [lang, mode] : *obj) {
+        auto s = r.string(mode, config::child_path(mpath, lang));
+        bool valid = s && !s->empty() && std::all_of(s->begin(), s->end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+                     });
+        if (s && !valid) r.error(config::child_path(mpath, lang), "an Apertium mode is letters, digits, - and _ (\"eng-spa\")");
+        else if (s) apertium.modes[std::string(lang)] = *s;
+      }
+  } else if (auto mode = apertium_mode_for(cfg.source, cfg.language); !mode.empty()) {
+    apertium.modes[cfg.language] = mode;
+  } else {
+    r.error(path, "no Apertium mode is known from " + cfg.source + " to " + cfg.language +
+                      ": name it in \"modes\" ({\"" + cfg.language + "\": \"...\"}, see `apertium -l`)");
+  }
+  return std::make_shared<ApertiumEngine>(std::move(apertium));
+}
+
+std::shared_ptr<TranslationEngine> parse_libretranslate(const json::object& engine, config::JsonReader& r,
+                                                        const std::string& path, const TranslateConfig& cfg) {
+  r.check_keys_strict(engine, path,
+                      {"type", "url", "apiKey", "languages", "timeoutMs", "batchTexts", "batchBytes", "caFile", "insecure"});
+  LibreTranslateOptions o;
+  o.source = cfg.source;
+  auto child = [&](const char* key) { return config::child_path(path, key); };
+  if (auto* v = engine.if_contains("url")) o.url = r.string(*v, child("url")).value_or("");
+  else r.error(child("url"), "LibreTranslate needs the server's URL, e.g. \"http://127.0.0.1:5000\"");
+  if (auto* v = engine.if_contains("apiKey")) o.api_key = r.string(*v, child("apiKey")).value_or("");
+  if (auto* v = engine.if_contains("languages")) {
+    if (auto list = r.string_array(*v, child("languages"))) o.languages.insert(list->begin(), list->end());
+  } else {
+    o.languages.insert(cfg.language);
+  }
+  if (auto t = engine_timeout(engine, r, path)) o.timeout = *t;
+  if (auto* v = engine.if_contains("batchTexts"))
+    if (auto n = r.integer(*v, child("batchTexts"), 1, 10'000)) o.batch_texts = static_cast<std::size_t>(*n);
+  if (auto* v = engine.if_contains("batchBytes"))
+    if (auto n = r.integer(*v, child("batchBytes"), 100, 64 << 20)) o.batch_bytes = static_cast<std::size_t>(*n);
+  if (auto* v = engine.if_contains("caFile")) o.ca_file = r.string(*v, child("caFile")).value_or("");
+  if (auto* v = engine.if_contains("insecure")) o.insecure = r.boolean(*v, child("insecure")).value_or(false);
+  if (!engine.contains("url")) return nullptr;
+  if (o.languages.empty()) r.error(child("languages"), "name at least one target language, e.g. [\"es\"]");
+  try {
+    return std::make_shared<LibreTranslateEngine>(std::move(o));
+  } catch (const std::exception& e) {
+    r.error(child("url"), e.what());
+    return nullptr;
+  }
+}
+
 std::optional<middleware::Maker> parse_translate(const json::object& config, config::JsonReader& r,
                                                  const std::string& path) {
   r.check_keys_strict(config, path,
@@ -425,41 +492,21 @@ std::optional<middleware::Maker> parse_translate(const json::object& config, con
     if (auto n = r.integer(*v, child("waitMs"), 0, 600'000)) cfg.wait = std::chrono::milliseconds(*n);
   if (auto* v = config.if_contains("cacheEntries"))
     if (auto n = r.integer(*v, child("cacheEntries"), 1, 10'000'000)) cfg.cache_entries = static_cast<std::size_t>(*n);
-  ApertiumOptions apertium;
   std::string engine_path = child("engine");
   const json::object* engine = nullptr;
   if (auto* v = config.if_contains("engine")) engine = r.object(*v, engine_path);
   else r.error(engine_path, "translate needs an engine, e.g. {\"type\": \"apertium\"}");
+  std::shared_ptr<TranslationEngine> made;
   if (engine) {
-    r.check_keys_strict(*engine, engine_path, {"type", "command", "modes", "timeoutMs"});
     std::string type;
-    if (auto* t = engine->if_contains("type")) type = r.string(*t, config::child_path(engine_path, "type")).value_or("");
-    if (type != "apertium")
-      r.error(config::child_path(engine_path, "type"), "the engine type must be \"apertium\"");
-    if (auto* c = engine->if_contains("command"))
-      apertium.command = r.string(*c, config::child_path(engine_path, "command")).value_or(apertium.command);
-    if (auto* t = engine->if_contains("timeoutMs"))
-      if (auto n = r.integer(*t, config::child_path(engine_path, "timeoutMs"), 100, 600'000))
-        apertium.timeout = std::chrono::milliseconds(*n);
-    if (auto* m = engine->if_contains("modes")) {
-      auto mpath = config::child_path(engine_path, "modes");
-      if (auto* obj = r.object(*m, mpath))
-        for (auto& [lang, mode] : *obj) {
-          auto s = r.string(mode, config::child_path(mpath, lang));
-          bool valid = s && !s->empty() &&
-                       std::all_of(s->begin(), s->end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
-          if (s && !valid) r.error(config::child_path(mpath, lang), "an Apertium mode is letters, digits, - and _ (\"eng-spa\")");
-          else if (s) apertium.modes[std::string(lang)] = *s;
-        }
-    } else if (auto mode = apertium_mode_for(cfg.source, cfg.language); !mode.empty()) {
-      apertium.modes[cfg.language] = mode;
-    } else {
-      r.error(engine_path, "no Apertium mode is known from " + cfg.source + " to " + cfg.language +
-                               ": name it in \"modes\" ({\"" + cfg.language + "\": \"...\"}, see `apertium -l`)");
-    }
+    auto type_path = config::child_path(engine_path, "type");
+    if (auto* t = engine->if_contains("type")) type = r.string(*t, type_path).value_or("");
+    if (type == "apertium") made = parse_apertium(*engine, r, engine_path, cfg);
+    else if (type == "libretranslate") made = parse_libretranslate(*engine, r, engine_path, cfg);
+    else r.error(type_path, "the engine type must be \"apertium\" or \"libretranslate\"");
   }
-  if (r.errors().size() != errors) return std::nullopt;
-  auto state = std::make_shared<TranslateState>(cfg, std::make_shared<ApertiumEngine>(std::move(apertium)));
+  if (r.errors().size() != errors || !made) return std::nullopt;
+  auto state = std::make_shared<TranslateState>(cfg, std::move(made));
   return middleware::Maker([state](const middleware::Site&) { return std::make_shared<Translate>(state); });
 }
 
@@ -470,5 +517,5 @@ std::optional<middleware::Maker> parse_translate(const json::object& config, con
 MCPROXY_REGISTER_MIDDLEWARE(translate,
                             {"translate", ::mcproxy::middleware::Scope::any,
                              "translate descriptions (and optionally results) into the client's language with "
-                             "Apertium",
+                             "Apertium or LibreTranslate",
                              &::mcproxy::modules::parse_translate})

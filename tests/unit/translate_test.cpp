@@ -1,8 +1,10 @@
 // translate's pure parts: what is protected from translation, Apertium's stream form and the
-// splitting of its output, Accept-Language, and config errors that name their JSON path.
+// splitting of its output, LibreTranslate's request slices, Accept-Language, and config errors
+// that name their JSON path.
 #include "config/json_reader.hpp"
 #include "middleware/registry.hpp"
 #include "modules/apertium_engine.hpp"
+#include "modules/libretranslate_engine.hpp"
 #include "modules/text_segments.hpp"
 #include "modules/translate_middleware.hpp"
 
@@ -73,4 +75,19 @@ TEST_CASE("translate's config errors name their JSON path") {
   CHECK(check(R"({"engine": {"type": "apertium", "modes": {"es": "eng-spa; rm -rf /"}}})")
             .find("proxy[0].config.engine.modes.es") != std::string::npos);
   CHECK(check(R"({"engine": {"type": "deepl"}})").find("engine.type") != std::string::npos);
+  CHECK(check(R"({"engine": {"type": "libretranslate"}})").find("engine.url") != std::string::npos);
+  CHECK(check(R"({"engine": {"type": "libretranslate", "url": "ftp://host"}})").find("engine.url") != std::string::npos);
+  CHECK(check(R"({"engine": {"type": "libretranslate", "url": "http://h", "languages": []}})")
+            .find("engine.languages") != std::string::npos);
+  CHECK(check(R"({"engine": {"type": "libretranslate", "url": "http://h", "modes": {}}})").find("engine.modes") !=
+        std::string::npos);  // an Apertium key is an error here, not silently ignored
+}
+
+TEST_CASE("LibreTranslate slices: at most N texts and about M bytes per request, order kept") {
+  using Slices = std::vector<std::pair<std::size_t, std::size_t>>;
+  std::vector<std::string> texts{"aaaa", "bb", "cccccc", "d", "eeeeeeeeeeee", "f"};
+  CHECK(libretranslate_slices(texts, 50, 1000) == Slices{{0, 6}});
+  CHECK(libretranslate_slices(texts, 2, 1000) == Slices{{0, 2}, {2, 4}, {4, 6}});
+  CHECK(libretranslate_slices(texts, 50, 8) == Slices{{0, 2}, {2, 4}, {4, 5}, {5, 6}});  // a big text goes alone
+  CHECK(libretranslate_slices({}, 5, 5).empty());
 }
