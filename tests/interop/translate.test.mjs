@@ -9,7 +9,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
-import { connectStdio, serverPaths, startProxy } from './support/proxy.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { connectStdio, repoRoot, serverPaths, startProxy } from './support/proxy.mjs';
 
 let proxy;
 let direct;
@@ -111,4 +115,33 @@ test('a request may choose its language in _meta', async () => {
     (await import('@modelcontextprotocol/sdk/types.js')).ListToolsResultSchema);
   const echo = result.tools.find((t) => t.name === 'everything__echo');
   assert.equal(echo.description, english.get('echo').description);
+});
+
+test('examples/translate-config.json as it ships serves the three reference servers in Spanish', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-translate-example-'));
+  const example = await startProxy(path.join(repoRoot, 'examples/translate-config.json'),
+    { env: { ...process.env, MCPROXY_DATA: dataDir }, cwd: repoRoot, extraArgs: ['--log-level', 'info'] });
+  try {
+    const client = new Client({ name: 'translate-example-test', version: '0.0.0' }, { capabilities: {} });
+    await client.connect(new StreamableHTTPClientTransport(new URL(example.url)));
+    clients.push(client);
+    // waitMs 5000 in the example: the first list usually waits for the one Apertium run; on a
+    // loaded machine (the sanitizer passes) it may come in English, then list_changed follows.
+    const changed = new Promise((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, resolve));
+    let tools = new Map((await client.listTools()).tools.map((t) => [t.name, t]));
+    if (tools.get('everything__echo')?.description === english.get('echo').description) {
+      await changed;
+      tools = new Map((await client.listTools()).tools.map((t) => [t.name, t]));
+    }
+    for (const name of ['everything__echo', 'filesystem__read_text_file', 'memory__create_entities']) {
+      assert.ok(tools.has(name), `${name} is served`);
+    }
+    assert.match(tools.get('everything__echo').description, /entrada/i);
+    const read = tools.get('filesystem__read_text_file').description;
+    assert.match(read, /\b(el|la|los|las|de|del)\b/, `Spanish: ${read}`);
+    assert.doesNotMatch(read, /\bthe\b/i, `no English article left: ${read}`);
+  } finally {
+    await example.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 });
