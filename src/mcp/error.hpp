@@ -23,6 +23,11 @@ inline constexpr int kRequestTimeout = -32001;
 inline constexpr int kResourceNotFound = -32002;
 // MCProxy is shutting down: the request was still running when the grace period ended.
 inline constexpr int kProxyStopping = -32003;
+// Revision 2026-07-28: the HTTP headers disagree with the body; a capability the request needs
+// was not declared in it; its protocol version is not one the server speaks (data: supported).
+inline constexpr int kHeaderMismatch = -32020;
+inline constexpr int kMissingClientCapability = -32021;
+inline constexpr int kUnsupportedProtocolVersion = -32022;
 // Internal only, never sent to a client: the server refused a request because it no longer
 // knows the upstream session (HTTP 404, or 400 naming the session), so it provably did not
 // process it; the backend re-initializes and sends it once more.

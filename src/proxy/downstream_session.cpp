@@ -55,6 +55,15 @@ void DownstreamSession::complete_initialize(std::string protocol_version, json::
   initialize_seen_ = true;
 }
 
+void DownstreamSession::begin_stateless(const mcp::ModernEnvelope& envelope) {
+  protocol_version_ = envelope.version;
+  client_capabilities_ = envelope.client_capabilities;
+  client_info_ = envelope.client_info;
+  log_level = envelope.log_level;
+  initialize_seen_ = true;
+  stateless_ = true;
+}
+
 void DownstreamSession::notify(std::string_view method, json::object params) {
   send_unsolicited(mcp::make_notification(method, std::move(params)));
 }
@@ -97,6 +106,11 @@ asio::awaitable<json::value> DownstreamSession::request_client(ClientStream* via
                                                                json::object params,
                                                                std::chrono::milliseconds timeout) {
   if (closed_) throw McpError(mcp::error_code::kInternalError, "the client's session has ended");
+  if (stateless_)
+    throw McpError(mcp::error_code::kMethodNotFound,
+                   fmt::format("the client speaks protocol {}, which has no server-to-client requests: MCProxy "
+                               "cannot pass on {} to it (use a 2025-11-25 client for servers that ask for it)",
+                               protocol_version_, method));
   const auto id = pending_.next_id();
   auto message = mcp::make_request(id, method, std::move(params));
   if (!via || !via->send(message)) send_unsolicited(message);
@@ -117,7 +131,7 @@ asio::awaitable<json::value> DownstreamSession::request_client(ClientStream* via
 }
 
 void DownstreamSession::send_unsolicited(const json::object& message) {
-  if (closed_) return;
+  if (closed_ || stateless_) return;
   if (direct_stream) {
     direct_stream->send(message);
     return;

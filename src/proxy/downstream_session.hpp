@@ -6,6 +6,7 @@
 // stdio has exactly one.
 
 #include "mcp/jsonrpc.hpp"
+#include "mcp/modern_envelope.hpp"
 #include "mcp/pending_requests.hpp"
 #include "proxy/client_stream.hpp"
 #include "proxy/identity.hpp"
@@ -78,6 +79,14 @@ class DownstreamSession final : public middleware::Session,
   void set_initialized() noexcept { initialized_ = true; }
   bool initialized() const noexcept { return initialized_; }  // notifications/initialized came
   const boost::json::object& client_capabilities() const noexcept { return client_capabilities_; }
+
+  // --- the stateless era (2026-07-28) ---
+  // A session made for one modern request: version, capabilities and log level come from the
+  // request's own envelope. It is in no table, its id is never shown to the client, and it ends
+  // with the request; it has no stream of its own (unsolicited messages are dropped) and cannot
+  // send the client requests (that era has none).
+  void begin_stateless(const mcp::ModernEnvelope& envelope);
+  bool stateless() const noexcept { return stateless_; }
   const boost::json::object& client_info() const noexcept { return client_info_; }
 
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
@@ -159,6 +168,7 @@ class DownstreamSession final : public middleware::Session,
   boost::json::object client_capabilities_;
   boost::json::object client_info_;
   bool initialize_seen_ = false;
+  bool stateless_ = false;
   bool initializing_ = false;
   bool initialized_ = false;
   mcp::PendingRequests pending_;

@@ -1,6 +1,7 @@
 #include "proxy/http_endpoint.hpp"
 
 #include "mcp/jsonrpc.hpp"
+#include "mcp/modern_envelope.hpp"
 #include "mcp/protocol.hpp"
 #include "proxy/health.hpp"
 #include "proxy/metrics_exposition.hpp"
@@ -363,16 +364,6 @@ awaitable<void> HttpEndpoint::handle_post(HttpRequest& request, HttpExchange& ex
         "Not Acceptable: Accept must allow application/json and text/event-stream"));
     co_return;
   }
-  if (auto version = request["mcp-protocol-version"];
-      !version.empty() && !mcp::is_supported_protocol_version(version)) {
-    co_await exchange.respond(error_response(
-        http::status::bad_request, ec::kInvalidRequest,
-        fmt::format("Bad Request: unsupported MCP-Protocol-Version \"{}\" (supported: 2025-11-25, "
-                    "2025-06-18, 2025-03-26, 2024-11-05)",
-                    std::string_view(version))));
-    co_return;
-  }
-
   // Parse before looking up the session, so a malformed body is answered -32700 either way.
   json::value body;
   std::optional<json::object> parse_error;
@@ -418,6 +409,43 @@ awaitable<void> HttpEndpoint::serve_post(HttpRequest& request, HttpExchange& exc
                                          std::vector<mcp::Message>& messages,
                                          std::vector<json::object>& immediate_errors, bool batch, bool json_ok,
                                          bool sse_ok) {
+  // The stateless era (2026-07-28): one request that carries its own envelope; no session.
+  bool modern = std::any_of(messages.begin(), messages.end(), [](auto& m) {
+    return !m.is_response() && mcp::claims_modern_era(m.params());
+  });
+  if (modern && (batch || messages.size() != 1)) {
+    co_await exchange.respond(json_response(
+        http::status::bad_request,
+        mcp::make_error(nullptr, ec::kInvalidRequest,
+                        "Invalid Request: a batch may not hold requests of protocol 2026-07-28 or later")));
+    co_return;
+  }
+  if (modern) {
+    co_await serve_modern(request, exchange, caller, messages.front(), json_ok, sse_ok);
+    co_return;
+  }
+  // (A stateless request's version is checked against its envelope: -32022 or -32020.)
+  if (auto version = request["mcp-protocol-version"]; !version.empty() &&
+      !mcp::is_supported_protocol_version(version) && !mcp::is_modern_protocol_version(version)) {
+    co_await exchange.respond(error_response(
+        http::status::bad_request, ec::kInvalidRequest,
+        fmt::format("Bad Request: unsupported MCP-Protocol-Version \"{}\" (supported: 2026-07-28, "
+                    "2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)",
+                    std::string_view(version))));
+    co_return;
+  }
+  if (auto version = request["mcp-protocol-version"]; mcp::is_modern_protocol_version(version)) {
+    // A legacy body under a modern header: the two disagree.
+    mcp::EdgeRejection r{400, ec::kHeaderMismatch,
+                         fmt::format("Bad Request: the request headers and body disagree: MCP-Protocol-Version is {} "
+                                     "but the body carries no _meta[\"{}\"] (send initialize for 2025-11-25 "
+                                     "and older)",
+                                     std::string_view(version), mcp::kMetaProtocolVersion),
+                         json::object{{"mismatch", json::object{{"header", std::string_view(version)}, {"body", "(missing)"}}}}};
+    json::value id = messages.size() == 1 && messages.front().is_request() ? messages.front().id() : json::value();
+    co_await exchange.respond(json_response(http::status::bad_request, mcp::rejection_error(id, r)));
+    co_return;
+  }
   bool has_initialize = std::any_of(messages.begin(), messages.end(), [](auto& m) {
     return m.is_request() && m.method() == "initialize";
   });
@@ -491,6 +519,14 @@ awaitable<void> HttpEndpoint::serve_post(HttpRequest& request, HttpExchange& exc
     co_return;
   }
 
+  co_await answer_on_stream(request, exchange, session, messages, immediate_errors, batch, json_ok, sse_ok);
+}
+
+awaitable<void> HttpEndpoint::answer_on_stream(HttpRequest& request, HttpExchange& exchange,
+                                               std::shared_ptr<DownstreamSession> session,
+                                               std::vector<mcp::Message>& messages,
+                                               std::vector<json::object>& immediate_errors, bool batch, bool json_ok,
+                                               bool sse_ok) {
   // One id to cancel when the client goes away (a batch is not watched: it answers as a whole).
   json::value watched_id;
   if (!batch && may_take_long(messages.front().method())) watched_id = messages.front().id();

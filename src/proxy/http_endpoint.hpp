@@ -90,6 +90,18 @@ class HttpEndpoint {
                                           std::vector<mcp::Message>& messages,
                                           std::vector<boost::json::object>& immediate_errors, bool batch,
                                           bool json_ok, bool sse_ok);
+  // One request of the stateless era (http_modern.cpp): envelope and headers checked, served on
+  // a session that lives as long as the request.
+  boost::asio::awaitable<void> serve_modern(transport::HttpRequest& request, transport::HttpExchange& exchange,
+                                            const Caller& caller, mcp::Message& message, bool json_ok,
+                                            bool sse_ok);
+  // Serves `messages` on `session`, answering on the POST: as JSON, or as an event stream that
+  // carries their related messages first.
+  boost::asio::awaitable<void> answer_on_stream(transport::HttpRequest& request, transport::HttpExchange& exchange,
+                                                std::shared_ptr<DownstreamSession> session,
+                                                std::vector<mcp::Message>& messages,
+                                                std::vector<boost::json::object>& immediate_errors, bool batch,
+                                                bool json_ok, bool sse_ok);
   boost::asio::awaitable<void> handle_get(transport::HttpRequest& request,
                                           transport::HttpExchange& exchange, const Caller& caller);
   boost::asio::awaitable<void> handle_delete(transport::HttpRequest& request,

@@ -3,6 +3,7 @@
 #include "mcp/protocol.hpp"
 #include "middleware/params.hpp"
 #include "proxy/call_feed.hpp"
+#include "proxy/modern_results.hpp"
 #include "proxy/version_adapter.hpp"
 #include "support/redaction.hpp"
 
@@ -59,6 +60,11 @@ awaitable<json::value> McpServer::initialize(DownstreamSession& session, const j
 }
 
 namespace {
+
+// A stateless client's view is private when it depends on who asks.
+CachePolicy cache_policy(const DownstreamSession& session) {
+  return CachePolicy{session.identity().empty() ? "public" : "private", 0};
+}
 
 // {"jsonrpc":"2.0","id":<id>,"result":<result>} around a result serialized once.
 std::string response_with_result(const json::value& id, std::string_view result) {
@@ -133,6 +139,11 @@ awaitable<json::value> McpServer::dispatch(DownstreamSession& session, middlewar
                                            ProxyRequest& ctx) {
   if (call.method == mcp::Method::initialize) co_return co_await initialize(session, call.params);
   if (call.method == mcp::Method::ping) co_return json::object{};
+  if (call.method == mcp::Method::server_discover && session.stateless()) {
+    co_await session.aggregator->refresh();
+    co_return discover_result(session.aggregator->server_capabilities(), session.aggregator->instructions(),
+                              cache_policy(session));
+  }
   auto pipeline = pipeline_for(session);  // a reload may replace it while this request runs
   co_return co_await pipeline->entry().request(std::move(call), ctx);
 }
@@ -303,6 +314,7 @@ awaitable<std::optional<std::string>> McpServer::handle(std::shared_ptr<Downstre
     if (late == mcp::Cancellation::Reason::client || late == mcp::Cancellation::Reason::disconnected)
       throw McpError(ec::kRequestTimeout, "cancelled");
     adapt_result_for_client(method, result, session->protocol_version());
+    if (session->stateless()) adapt_result_for_modern(method, result, cache_policy(*session));
     spdlog::debug("session {} req#{} {} ok in {} us [trace {}]", session->label(), ctx.correlation_id, method,
                   elapsed_us(), ctx.trace.trace_id);
     bool tool_error = false;
@@ -337,6 +349,10 @@ awaitable<std::optional<std::string>> McpServer::handle(std::shared_ptr<Downstre
     if (auto* mcp_error = dynamic_cast<const McpError*>(&e)) {
       spdlog::info("session {} req#{} {} failed in {} us: {} ({}) [trace {}]", session->label(),
                    ctx.correlation_id, method, elapsed_us(), e.what(), mcp_error->code(), ctx.trace.trace_id);
+      // A code the client's era retired is mapped (stateless era: -32002 is -32602).
+      if (session->stateless() && modern_error_code(mcp_error->code()) != mcp_error->code())
+        co_return json::serialize(mcp::make_error(
+            ctx.id, McpError(modern_error_code(mcp_error->code()), support::redact(e.what()), mcp_error->data())));
       // An error of MCProxy's own may name a backend's URL or command: never with a secret.
       if (support::holds_secret(e.what()))
         co_return json::serialize(mcp::make_error(ctx.id, McpError(mcp_error->code(), support::redact(e.what()), mcp_error->data())));

@@ -207,6 +207,8 @@ void Relay::on_backend_notification(Backend& backend, mcp::Message message) {
     return;
   }
   if (note.method == mcp::Method::message) {
+    // A request of the stateless era that named no log level gets no log messages (its spec).
+    if (to.session->stateless() && to.session->log_level.empty()) return;
     // This client's own level (shared mode: upstream may be more verbose for another client).
     if (!to.session->log_level.empty()) {
       auto* level = note.params.if_contains("level");

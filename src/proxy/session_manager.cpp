@@ -41,6 +41,21 @@ std::shared_ptr<DownstreamSession> SessionManager::create(Identity identity, std
   return session;
 }
 
+std::shared_ptr<DownstreamSession> SessionManager::create_stateless(const mcp::ModernEnvelope& envelope,
+                                                                    Identity identity, std::string endpoint,
+                                                                    std::string profile) {
+  auto session = std::make_shared<DownstreamSession>(executor_, new_session_id());
+  session->bind(std::move(identity), std::move(endpoint), std::move(profile));
+  session->begin_stateless(envelope);
+  session->aggregator = shared_;
+  return session;
+}
+
+void SessionManager::end_stateless(DownstreamSession& session) {
+  session.close();
+  release(session);
+}
+
 std::shared_ptr<DownstreamSession> SessionManager::find(const std::string& id) {
   auto it = sessions_.find(id);
   return it == sessions_.end() ? nullptr : it->second;

@@ -32,6 +32,12 @@ class SessionManager {
   std::shared_ptr<DownstreamSession> create(Identity identity = {}, std::string endpoint = {},
                                             std::string profile = {},
                                             SessionTransport transport = SessionTransport::streamable_http);
+  // A session for one request of the stateless era (DownstreamSession::begin_stateless): in no
+  // table and not counted against maxSessions; it sees the shared catalogue (servers in
+  // per-client mode need an initialize-era session). End it with end_stateless().
+  std::shared_ptr<DownstreamSession> create_stateless(const mcp::ModernEnvelope& envelope, Identity identity,
+                                                      std::string endpoint, std::string profile);
+  void end_stateless(DownstreamSession& session);
   // Any session by id (the proxy's own uses).
   std::shared_ptr<DownstreamSession> find(const std::string& id);
   // A session as a client may reach it: only with the identity that created it and on its

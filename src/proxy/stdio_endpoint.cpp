@@ -1,5 +1,7 @@
 #include "proxy/stdio_endpoint.hpp"
 
+#include "mcp/modern_envelope.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -125,10 +127,67 @@ void StdioEndpoint::on_line(std::string_view line) {
     send(*error);
     return;
   }
+  bool cancels_stateless = false;
+  if (message->is_notification() && message->method() == "notifications/cancelled")
+    if (auto* id = message->params().if_contains("requestId")) cancels_stateless = stateless_.contains(json::serialize(*id));
+  if (!message->is_response() && (cancels_stateless || mcp::claims_modern_era(message->params()))) {
+    serve_stateless(std::move(*message));
+    return;
+  }
   asio::co_spawn(
       executor_,
       [this, m = std::move(*message)]() mutable -> awaitable<void> {
         auto reply = co_await server_.handle(session_, std::move(m), this);
+        if (reply) send_serialized(std::move(*reply));
+      },
+      [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("stdio request failed: {}", ex.what());
+        }
+      });
+}
+
+void StdioEndpoint::serve_stateless(mcp::Message message) {
+  if (message.is_notification()) {
+    // On stdio this era's client cancels with notifications/cancelled; nothing else is for us.
+    auto* id = message.method() == "notifications/cancelled" ? message.params().if_contains("requestId") : nullptr;
+    auto it = id ? stateless_.find(json::serialize(*id)) : stateless_.end();
+    auto session = it != stateless_.end() ? it->second.lock() : nullptr;
+    if (session && session->cancel(*id))
+      spdlog::info("stateless request {} cancelled by the client", json::serialize(*id));
+    return;
+  }
+  auto read = mcp::read_modern_envelope(message.params());
+  if (auto* rejection = std::get_if<mcp::EdgeRejection>(&read)) {
+    send(mcp::rejection_error(message.id(), *rejection));
+    return;
+  }
+  const auto& envelope = std::get<mcp::ModernEnvelope>(read);
+  if (auto not_served = mcp::check_modern_method(message.method(), envelope.version)) {
+    send(mcp::rejection_error(message.id(), *not_served));
+    return;
+  }
+  mcp::strip_modern_envelope(message.mutable_params());
+  auto session = sessions_.create_stateless(envelope, {}, {}, {});
+  std::string key = json::serialize(message.id());
+  stateless_[key] = session;
+  asio::co_spawn(
+      executor_,
+      [this, session, key, m = std::move(message)]() mutable -> awaitable<void> {
+        struct End {
+          StdioEndpoint& endpoint;
+          DownstreamSession& session;
+          const std::string& key;
+          ~End() {
+            if (auto it = endpoint.stateless_.find(key); it != endpoint.stateless_.end() && it->second.lock().get() == &session)
+              endpoint.stateless_.erase(it);
+            endpoint.sessions_.end_stateless(session);
+          }
+        } end{*this, *session, key};
+        auto reply = co_await server_.handle(session, std::move(m), this);
         if (reply) send_serialized(std::move(*reply));
       },
       [](std::exception_ptr e) {

@@ -2,7 +2,9 @@
 // The downstream stdio transport, for desktop clients that start their MCP servers as child
 // processes (Claude Desktop, Cursor): MCProxy reads JSON-RPC lines on stdin and writes them on
 // stdout (nothing else goes to stdout: logs are on stderr). One session; requests are handled
-// concurrently; end of stdin ends the proxy.
+// concurrently; end of stdin ends the proxy. A request of the stateless era (2026-07-28: its
+// _meta names the protocol version, e.g. the server/discover probe) is served on a session of
+// its own, as over HTTP; notifications/cancelled reaches it by its request id.
 
 #include "proxy/client_stream.hpp"
 #include "proxy/mcp_server.hpp"
@@ -17,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 namespace mcproxy::proxy {
 
@@ -36,6 +39,7 @@ class StdioEndpoint final : public ClientStream {
   boost::asio::awaitable<void> read_loop();
   boost::asio::awaitable<void> write_loop();
   void on_line(std::string_view line);
+  void serve_stateless(mcp::Message message);
 
   boost::asio::any_io_executor executor_;
   McpServer& server_;
@@ -45,6 +49,8 @@ class StdioEndpoint final : public ClientStream {
   boost::asio::posix::stream_descriptor output_;
   transport::LineFramer framer_;
   std::shared_ptr<DownstreamSession> session_;
+  // Stateless requests in flight, by serialized request id (for notifications/cancelled).
+  std::unordered_map<std::string, std::weak_ptr<DownstreamSession>> stateless_;
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   boost::asio::steady_timer write_signal_;

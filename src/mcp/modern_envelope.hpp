@@ -1,0 +1,76 @@
+#pragma once
+// Revision 2026-07-28 at the edge (MCP-DIGEST §9): a request of the stateless era carries its own
+// envelope in params._meta (protocol version, client capabilities, client info, log level), and
+// over HTTP the headers MCP-Protocol-Version, Mcp-Method and Mcp-Name must agree with the body.
+// This file reads and checks both; it knows nothing of sessions or of HTTP servers, so the HTTP
+// and the stdio edges share it.
+
+#include "mcp/jsonrpc.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace mcproxy::mcp {
+
+// What a modern request says about its client, request by request (never remembered).
+struct ModernEnvelope {
+  std::string version;
+  boost::json::object client_capabilities;
+  boost::json::object client_info;
+  std::string log_level;  // empty: no notifications/message for this request
+};
+
+// A request refused before it is served: the JSON-RPC error and the HTTP status it goes with.
+struct EdgeRejection {
+  unsigned status = 400;
+  int code = 0;
+  std::string message;
+  boost::json::value data;
+};
+
+// Whether `params` claim the modern era: their _meta names a protocol version.
+bool claims_modern_era(const boost::json::object& params);
+
+// The envelope of a request that claims the modern era, or why it cannot be served: a version
+// the proxy does not speak (-32022 with the supported list), or a missing or malformed field
+// (-32602).
+std::variant<ModernEnvelope, EdgeRejection> read_modern_envelope(const boost::json::object& params);
+
+// Drops the envelope from params._meta (and _meta when nothing else is left): backends get
+// their own envelope (or none, in the legacy era) from the proxy.
+void strip_modern_envelope(boost::json::object& params);
+
+// The value of Mcp-Name or an Mcp-Param-* header: as it is, or decoded from the Base64 sentinel
+// form "=?base64?...?=" (UTF-8). Nullopt when the sentinel's payload is not canonical Base64.
+std::optional<std::string> decode_header_value(std::string_view value);
+// The header form of `value`: as it is when it is printable ASCII without leading or trailing
+// space, else the Base64 sentinel form.
+std::string encode_header_value(std::string_view value);
+
+// The body field Mcp-Name mirrors for `method` ("name", "uri", "taskId"), or empty.
+std::string_view mcp_name_source(std::string_view method);
+
+struct StandardHeaders {
+  std::optional<std::string_view> protocol_version;  // MCP-Protocol-Version
+  std::optional<std::string_view> method;            // Mcp-Method
+  std::optional<std::string_view> name;              // Mcp-Name
+};
+// -32020 (HTTP 400) when a required header is missing or disagrees with the request's body.
+std::optional<EdgeRejection> check_standard_headers(const StandardHeaders& headers, std::string_view method,
+                                                    const boost::json::object& params,
+                                                    std::string_view envelope_version);
+
+// 404 + -32601 for a method the stateless era does not have (initialize, ping,
+// logging/setLevel, resources/(un)subscribe, ...), an unknown one, and subscriptions/listen,
+// which MCProxy does not offer yet.
+std::optional<EdgeRejection> check_modern_method(std::string_view method, std::string_view version);
+
+// The error object of a rejection, for the response to request `id`.
+boost::json::object rejection_error(const boost::json::value& id, const EdgeRejection& rejection);
+
+}  // namespace mcproxy::mcp

@@ -1,0 +1,82 @@
+// The stateless era (2026-07-28) on the Streamable HTTP endpoint, beside the initialize era on
+// the same path: a request that carries its own envelope in _meta is checked (version -32022,
+// headers against body -32020, methods the era removed 404 + -32601), then served on a session
+// made for it alone (DownstreamSession::begin_stateless) that ends with it. No Mcp-Session-Id
+// is minted; closing the response stream cancels the request.
+#include "proxy/http_endpoint.hpp"
+
+#include "mcp/modern_envelope.hpp"
+#include "proxy/http_replies.hpp"
+
+#include <boost/json.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+namespace mcproxy::proxy {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using boost::asio::awaitable;
+using transport::HttpExchange;
+using transport::HttpRequest;
+using transport::HttpResponse;
+
+namespace {
+
+std::optional<std::string_view> header_of(const HttpRequest& request, std::string_view name) {
+  auto it = request.find(name);
+  if (it == request.end()) return std::nullopt;
+  return std::string_view(it->value());
+}
+
+}  // namespace
+
+awaitable<void> HttpEndpoint::serve_modern(HttpRequest& request, HttpExchange& exchange, const Caller& caller,
+                                           mcp::Message& message, bool json_ok, bool sse_ok) {
+  if (!message.is_request()) {
+    // Over HTTP a client of this era sends requests only (cancelling is closing the stream).
+    co_await exchange.respond(HttpResponse(http::status::accepted, 11));
+    co_return;
+  }
+  const json::value id = message.id();
+  auto refuse = [&](const mcp::EdgeRejection& r) {
+    spdlog::info("stateless request {} {} refused: {} ({})", json::serialize(id), message.method(), r.message, r.code);
+    return exchange.respond(json_response(static_cast<http::status>(r.status), mcp::rejection_error(id, r)));
+  };
+  auto read = mcp::read_modern_envelope(message.params());
+  if (auto* rejection = std::get_if<mcp::EdgeRejection>(&read)) {
+    co_await refuse(*rejection);
+    co_return;
+  }
+  const auto& envelope = std::get<mcp::ModernEnvelope>(read);
+  mcp::StandardHeaders headers{header_of(request, "mcp-protocol-version"), header_of(request, "mcp-method"),
+                               header_of(request, "mcp-name")};
+  auto mismatch = mcp::check_standard_headers(headers, message.method(), message.params(), envelope.version);
+  if (mismatch) {
+    co_await refuse(*mismatch);
+    co_return;
+  }
+  auto not_served = mcp::check_modern_method(message.method(), envelope.version);
+  if (not_served) {
+    co_await refuse(*not_served);
+    co_return;
+  }
+  // Backends get their own envelope (or, in the initialize era, none) from the proxy.
+  mcp::strip_modern_envelope(message.mutable_params());
+
+  auto session = sessions_.create_stateless(envelope, caller.identity, caller.endpoint, caller.profile);
+  session->set_languages(request[http::field::accept_language]);
+  struct End {
+    SessionManager& sessions;
+    DownstreamSession& session;
+    ~End() { sessions.end_stateless(session); }
+  } end{sessions_, *session};
+  std::vector<mcp::Message> messages;
+  messages.push_back(std::move(message));
+  std::vector<json::object> no_errors;
+  co_await answer_on_stream(request, exchange, session, messages, no_errors, false, json_ok, sse_ok);
+}
+
+}  // namespace mcproxy::proxy

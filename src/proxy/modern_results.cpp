@@ -1,0 +1,67 @@
+#include "proxy/modern_results.hpp"
+
+#include "mcp/error.hpp"
+#include "mcp/protocol.hpp"
+
+#include <boost/json.hpp>
+
+namespace mcproxy::proxy {
+
+namespace json = boost::json;
+
+namespace {
+
+bool cacheable(std::string_view method) {
+  return method == "tools/list" || method == "prompts/list" || method == "resources/list" ||
+         method == "resources/templates/list" || method == "resources/read" || method == "server/discover";
+}
+
+}  // namespace
+
+json::object proxy_server_info() {
+  return json::object{{"name", "mcproxy"}, {"title", "MCProxy"}, {"version", MCPROXY_VERSION}};
+}
+
+void adapt_result_for_modern(std::string_view method, json::value& result, const CachePolicy& cache) {
+  auto* r = result.if_object();
+  if (!r) return;
+  if (!r->contains("resultType")) (*r)["resultType"] = "complete";
+  if (cacheable(method)) {
+    // A backend of the stateless era may have said less than "ask again": the merged answer
+    // lasts no longer than the proxy's own bound, and is private if the view is.
+    auto* ttl = r->if_contains("ttlMs");
+    if (!ttl || !ttl->is_int64() || ttl->get_int64() > cache.ttl_ms || ttl->get_int64() < 0) (*r)["ttlMs"] = cache.ttl_ms;
+    auto* scope = r->if_contains("cacheScope");
+    if (!scope || cache.scope == "private" || !scope->is_string() ||
+        (scope->get_string() != "public" && scope->get_string() != "private"))
+      (*r)["cacheScope"] = cache.scope;
+  }
+  auto& meta = (*r)["_meta"];
+  if (!meta.is_object()) meta = json::object{};
+  meta.get_object()[mcp::kMetaServerInfo] = proxy_server_info();
+}
+
+int modern_error_code(int code) noexcept {
+  return code == mcp::error_code::kResourceNotFound ? mcp::error_code::kInvalidParams : code;
+}
+
+json::object discover_result(json::object capabilities, std::string instructions, const CachePolicy& cache) {
+  // No subscriptions/listen yet: nothing announces list changes or resource updates to a
+  // stateless client, so it is not told they exist. Tasks are an extension in this era.
+  for (auto kind : {"tools", "prompts", "resources"})
+    if (auto* c = capabilities.if_contains(kind); c && c->is_object()) {
+      c->get_object().erase("listChanged");
+      c->get_object().erase("subscribe");
+    }
+  capabilities.erase("tasks");
+  json::array versions;
+  for (auto v : mcp::kModernProtocolVersions) versions.emplace_back(v);
+  for (auto v : mcp::kSupportedProtocolVersions) versions.emplace_back(v);
+  json::object result{{"supportedVersions", std::move(versions)}, {"capabilities", std::move(capabilities)}};
+  if (!instructions.empty()) result["instructions"] = std::move(instructions);
+  json::value v = std::move(result);
+  adapt_result_for_modern("server/discover", v, cache);
+  return std::move(v.get_object());
+}
+
+}  // namespace mcproxy::proxy

@@ -1,0 +1,34 @@
+#pragma once
+// What a client of the stateless era (2026-07-28) gets that an initialize-era client does not
+// (MCP-DIGEST §9): every result says its resultType; lists, resources/read and server/discover
+// say how long they may be cached and by whom; results name the server in _meta; retired
+// error codes are mapped; and server/discover describes the aggregated catalogue.
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <string_view>
+
+namespace mcproxy::proxy {
+
+// "private" when the view depends on who asks (an identity is known), else "public".
+struct CachePolicy {
+  std::string_view scope = "public";
+  std::int64_t ttl_ms = 0;  // the catalogue can change at any time: 0 = ask again each time
+};
+
+void adapt_result_for_modern(std::string_view method, boost::json::value& result, const CachePolicy& cache);
+
+// -32002 (resource not found) is retired in 2026-07-28: -32602. Other codes unchanged.
+int modern_error_code(int code) noexcept;
+
+// The server/discover result of MCProxy: every revision it speaks, the aggregated capabilities
+// (without what the stateless edge cannot honour yet), and the instructions.
+boost::json::object discover_result(boost::json::object capabilities, std::string instructions,
+                                    const CachePolicy& cache);
+
+// MCProxy as _meta["io.modelcontextprotocol/serverInfo"] names it.
+boost::json::object proxy_server_info();
+
+}  // namespace mcproxy::proxy
