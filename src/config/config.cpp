@@ -76,7 +76,7 @@ void read_server(JsonReader& r, const std::string& name, const json::value& valu
                {"command", "args", "env", "cwd", "url", "type", "transport", "headers", "auth", "tls",
                 "connectTimeoutMs", "disabled", "sessionMode", "startupTimeoutMs", "requestTimeoutMs",
                 "maxMessageBytes", "reconnect", "healthCheckIntervalMs", "failureThreshold",
-                "envPassthrough", "namespaceResources"});
+                "envPassthrough", "namespaceResources", "protocol"});
   ServerConfig s;
   s.name = name;
   if (name.empty()) r.error(path, "a server name must not be empty");
@@ -201,6 +201,18 @@ void read_server(JsonReader& r, const std::string& name, const json::value& valu
       else
         r.error(child_path(path, "sessionMode"),
                 fmt::format("expected \"shared\" or \"per-client\", found \"{}\"", *m));
+    }
+  }
+  if (auto* v = obj->if_contains("protocol")) {
+    if (auto m = r.string(*v, child_path(path, "protocol"))) {
+      if (*m == "auto") s.era = ServerEra::auto_detect;
+      else if (*m == "2026-07-28") s.era = ServerEra::modern;
+      else if (*m == "legacy") s.era = ServerEra::legacy;
+      else
+        r.error(child_path(path, "protocol"),
+                fmt::format("expected \"auto\", \"2026-07-28\" or \"legacy\" (initialize, 2025-11-25 and "
+                            "older), found \"{}\"",
+                            *m));
     }
   }
   s.startup_timeout = read_ms(r, *obj, "startupTimeoutMs", path, s.startup_timeout);

@@ -19,6 +19,10 @@ enum class ServerTransport { stdio, streamable_http, sse, auto_detect };
 // shared: one upstream session serves every client (the default); per_client: each downstream
 // session gets its own (its own child process for stdio).
 enum class SessionMode { shared, per_client };
+// Which era of the protocol a backend is spoken to in: auto_detect probes with server/discover
+// (2026-07-28, stateless) and falls back to initialize (2025-11-25 and older); the others force
+// one (MCP-DIGEST §9, era detection).
+enum class ServerEra { auto_detect, modern, legacy };
 
 struct ServerConfig {
   std::string name;
@@ -51,6 +55,7 @@ struct ServerConfig {
   bool operator==(const ServerConfig&) const = default;
   bool disabled = false;
   SessionMode session_mode = SessionMode::shared;
+  ServerEra era = ServerEra::auto_detect;
   std::chrono::milliseconds startup_timeout{60'000};
   std::chrono::milliseconds request_timeout{60'000};
   std::size_t max_message_bytes = 64u << 20;

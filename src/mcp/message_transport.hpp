@@ -34,6 +34,9 @@ class MessageTransport {
   // Called once initialize succeeded, with the protocol version of this hop (HTTP sends it
   // on every later request and may open its GET stream then).
   virtual void negotiated(std::string_view protocol_version) {}
+  // Called instead when the server is of the stateless era (2026-07-28): no session and no GET
+  // stream; HTTP mirrors each request's method, name and version into its headers.
+  virtual void stateless(std::string_view protocol_version) {}
 
   // Set before start(). on_message gets each complete message; on_closed is called once when
   // the connection ends for any reason other than shutdown(), with a reason for the logs.

@@ -65,6 +65,8 @@ class Backend::Upstream final : public middleware::Service {
     return pinned_request(std::move(call), client);
   }
   void notify(middleware::Call call) override {
+    // The stateless era takes no notifications from a client (cancelling is the peer's own).
+    if (backend_.modern_) return;
     if (backend_.up() && backend_.peer_) backend_.peer_->notify(call.name, std::move(call.params));
   }
 
@@ -160,23 +162,7 @@ std::shared_ptr<mcp::MessageTransport> Backend::make_transport() {
   return std::make_shared<transport::HttpTransport>(executor_, std::move(options));
 }
 
-awaitable<bool> Backend::connect_once() {
-  auto self = shared_from_this();
-  connecting_ = true;
-  struct Done {
-    Backend& b;
-    ~Done() {
-      b.connecting_ = false;
-      b.state_changed_.cancel();
-    }
-  } done{*this};
-  if (transport_) co_await transport_->shutdown();  // the previous connection, if any
-  if (stopping_) co_return false;
-  set_state(state_ == BackendState::up ? BackendState::down : state_);
-  bool was_up_before = ever_up_;
-  auto previous_state = state_;
-  state_ = BackendState::starting;
-  ++epoch_;
+void Backend::open_transport() {
   transport_ = make_transport();
   peer_ = std::make_shared<mcp::RpcPeer>(executor_, *transport_, config_.name);
   peer_->attach();
@@ -198,42 +184,60 @@ awaitable<bool> Backend::connect_once() {
   transport_->on_closed = [weak, epoch = epoch_](std::string reason) {
     if (auto self = weak.lock(); self && self->epoch_ == epoch) self->on_closed(std::move(reason));
   };
+}
+
+awaitable<bool> Backend::connect_once() {
+  auto self = shared_from_this();
+  connecting_ = true;
+  struct Done {
+    Backend& b;
+    ~Done() {
+      b.connecting_ = false;
+      b.state_changed_.cancel();
+    }
+  } done{*this};
+  if (transport_) co_await transport_->shutdown();  // the previous connection, if any
+  if (stopping_) co_return false;
+  set_state(state_ == BackendState::up ? BackendState::down : state_);
+  bool was_up_before = ever_up_;
+  auto previous_state = state_;
+  state_ = BackendState::starting;
+  ++epoch_;
+  open_transport();
 
   auto started = std::chrono::steady_clock::now();
   std::string failure;
   try {
     co_await transport_->start();
-    json::object params{
-        {"protocolVersion", mcp::kLatestProtocolVersion},
-        {"capabilities", client_capabilities_},
-        {"clientInfo", json::object{{"name", "mcproxy"}, {"version", MCPROXY_VERSION}}}};
-    json::value result =
-        co_await peer_->request("initialize", std::move(params), config_.startup_timeout, nullptr,
-                                "startupTimeoutMs");
-    if (!result.is_object()) throw std::runtime_error("initialize returned a non-object result");
-    auto& r = result.get_object();
-    auto* version = r.if_contains("protocolVersion");
-    if (!version || !version->is_string() ||
-        !mcp::is_supported_protocol_version(version->get_string())) {
-      throw std::runtime_error(fmt::format(
-          "it answered initialize with protocol version {}, which MCProxy does not speak",
-          version ? json::serialize(*version) : "(none)"));
+    // The era: the stateless probe first unless the config or an earlier verdict says legacy.
+    auto probe = Probe::legacy;
+    if (config_.era != config::ServerEra::legacy && !legacy_verdict_) probe = co_await probe_era();
+    if (probe == Probe::closed) {
+      // It exits on what it does not know: a new process (or connection) for initialize.
+      legacy_verdict_ = true;
+      spdlog::info("[{}] it closed the connection on server/discover: a legacy server; starting it again", name());
+      co_await transport_->shutdown();
+      ++epoch_;
+      open_transport();
+      co_await transport_->start();
     }
-    protocol_version_ = version->get_string();
-    capabilities_ = {};
-    if (auto* c = r.if_contains("capabilities"); c && c->is_object()) capabilities_ = c->get_object();
-    if (auto* sv = r.if_contains("serverInfo"); sv && sv->is_object()) server_info_ = sv->get_object();
-    if (auto* i = r.if_contains("instructions"); i && i->is_string()) instructions_ = i->get_string();
-    transport_->negotiated(protocol_version_);
-    peer_->notify("notifications/initialized");
-    lists_ = {};
-    set_state(BackendState::up);
-    loading_lists_ = true;  // /health says "starting" until the catalogue is in
-    co_await load_lists();
-    loading_lists_ = false;
-    if (was_up_before) co_await restore_session_state();
+    modern_ = probe == Probe::modern;
+    if (modern_) transport_->stateless(protocol_version_);
   } catch (const std::exception& e) {
     failure = e.what();
+  }
+  if (failure.empty()) {
+    try {
+      if (!modern_) co_await initialize_upstream();
+      lists_ = {};
+      set_state(BackendState::up);
+      loading_lists_ = true;  // /health says "starting" until the catalogue is in
+      co_await load_lists();
+      loading_lists_ = false;
+      if (was_up_before && !modern_) co_await restore_session_state();
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
   }
   loading_lists_ = false;
   if (!failure.empty() || state_ != BackendState::up) {
@@ -312,7 +316,11 @@ void Backend::start_health_checks() {
           auto limit = std::min(self->config_.health_check_interval, self->config_.request_timeout);
           std::string failure;
           try {
-            co_await self->peer_->request("ping", json::object{}, limit);
+            // The stateless era has no ping: server/discover is its cheapest request.
+            std::string method = self->modern_ ? "server/discover" : "ping";
+            json::object params;
+            if (self->modern_) params["_meta"] = self->modern_envelope(nullptr);
+            co_await self->peer_->request(method, std::move(params), limit);
             self->failed_pings_ = 0;
           } catch (const std::exception& e) {
             failure = e.what();
@@ -421,6 +429,10 @@ awaitable<json::value> Backend::send_upstream(middleware::Call call, ProxyReques
                    fmt::format("backend '{}' is {}{}{}", name(), to_string(state_),
                                last_error_.empty() ? "" : ": ", last_error_),
                    json::object{{"backend", name()}});
+  }
+  if (modern_) {
+    auto answered = prepare_modern(method, params, ctx);
+    if (answered) co_return std::move(*answered);
   }
   if (!ctx) co_return co_await peer_->request(method, std::move(params), config_.request_timeout);
   // (A request of the proxy's own, e.g. a list load, is not retried: the reconnect reloads.)

@@ -88,6 +88,8 @@ class Backend : public std::enable_shared_from_this<Backend> {
   const json::object& capabilities() const noexcept { return capabilities_; }
   bool has_capability(std::string_view name) const noexcept { return capabilities_.contains(name); }
   const std::string& protocol_version() const noexcept { return protocol_version_; }
+  // Spoken to statelessly (2026-07-28: server/discover, the envelope on every request).
+  bool modern() const noexcept { return modern_; }
   const std::string& instructions() const noexcept { return instructions_; }
 
   // Fetches every list that is not cached (all pages). Never throws; a list that cannot be
@@ -136,6 +138,26 @@ class Backend : public std::enable_shared_from_this<Backend> {
  private:
   class Upstream;
   std::shared_ptr<mcp::MessageTransport> make_transport();
+  // A new transport and peer with this backend's handlers (not started).
+  void open_transport();
+  // --- the era (backend_era.cpp) ---
+  enum class Probe { modern, legacy, closed };
+  // server/discover with the modern envelope: modern (capabilities, server info and
+  // instructions taken from its answer), legacy (an error or a non-modern answer; a timeout
+  // on stdio, where some legacy servers ignore what comes before initialize), or closed (the
+  // server went away on it: a legacy server that exits on unknown requests).
+  boost::asio::awaitable<Probe> probe_era();
+  // initialize and notifications/initialized (the initialize era): version, capabilities,
+  // server info and instructions from its answer. Throws std::runtime_error or McpError.
+  boost::asio::awaitable<void> initialize_upstream();
+  // The envelope of one modern request: protocol version, the capabilities the proxy declares
+  // upstream, its client info, and the log level of the client behind it, if any.
+  json::object modern_envelope(const ProxyRequest* ctx) const;
+  // Readies `params` of a request to a modern backend (the envelope in _meta). A method the
+  // era has not: logging/setLevel is answered here (the level travels in each request's
+  // envelope); others throw McpError. Returns a result when answered here.
+  std::optional<json::value> prepare_modern(const std::string& method, json::object& params,
+                                            const ProxyRequest* ctx);
   // One attempt: (re)start the transport, initialize, load the lists. False on failure.
   boost::asio::awaitable<bool> connect_once();
   void schedule_reconnect(bool immediate = false);
@@ -187,6 +209,8 @@ class Backend : public std::enable_shared_from_this<Backend> {
   // kept and calls wait for it, until that attempt ends.
   bool reconnecting_after_blip_ = false;
   bool loading_lists_ = false;
+  bool modern_ = false;
+  bool legacy_verdict_ = false;  // it closed on the era probe: initialize only, from now on
   int attempts_ = 0;  // failed attempts since the last success
   int failed_pings_ = 0;
   std::uint64_t reconnects_ = 0;

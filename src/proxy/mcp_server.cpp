@@ -315,6 +315,7 @@ awaitable<std::optional<std::string>> McpServer::handle(std::shared_ptr<Downstre
       throw McpError(ec::kRequestTimeout, "cancelled");
     adapt_result_for_client(method, result, session->protocol_version());
     if (session->stateless()) adapt_result_for_modern(method, result, cache_policy(*session));
+    else adapt_result_for_legacy(method, result);
     spdlog::debug("session {} req#{} {} ok in {} us [trace {}]", session->label(), ctx.correlation_id, method,
                   elapsed_us(), ctx.trace.trace_id);
     bool tool_error = false;

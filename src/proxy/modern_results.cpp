@@ -41,6 +41,31 @@ void adapt_result_for_modern(std::string_view method, json::value& result, const
   meta.get_object()[mcp::kMetaServerInfo] = proxy_server_info();
 }
 
+void adapt_result_for_legacy(std::string_view method, json::value& result) {
+  auto* r = result.if_object();
+  if (!r) return;
+  auto* type = r->if_contains("resultType");
+  if (type && type->is_string() && type->get_string() == "input_required") {
+    std::string asked;
+    if (auto* requests = r->if_contains("inputRequests"); requests && requests->is_object())
+      for (auto& [key, request] : requests->get_object())
+        if (auto* m = request.is_object() ? request.get_object().if_contains("method") : nullptr; m && m->is_string())
+          asked += (asked.empty() ? "" : ", ") + std::string(m->get_string());
+    throw mcp::McpError(mcp::error_code::kInternalError,
+                        "the server answered " + std::string(method) + " with input_required" +
+                            (asked.empty() ? "" : " (" + asked + ")") +
+                            ": MCProxy does not yet turn that into requests to a 2025-11-25 client; use a "
+                            "2026-07-28 client for this server");
+  }
+  r->erase("resultType");
+  r->erase("ttlMs");
+  r->erase("cacheScope");
+  if (auto* meta = r->if_contains("_meta"); meta && meta->is_object()) {
+    meta->get_object().erase(mcp::kMetaServerInfo);
+    if (meta->get_object().empty()) r->erase("_meta");
+  }
+}
+
 int modern_error_code(int code) noexcept {
   return code == mcp::error_code::kResourceNotFound ? mcp::error_code::kInvalidParams : code;
 }

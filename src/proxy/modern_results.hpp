@@ -20,6 +20,12 @@ struct CachePolicy {
 
 void adapt_result_for_modern(std::string_view method, boost::json::value& result, const CachePolicy& cache);
 
+// For an initialize-era client, a result that came from a stateless-era backend: resultType,
+// ttlMs, cacheScope and the serverInfo of _meta are dropped. An input_required result throws
+// McpError: the server asks the client for input, which MCProxy does not yet turn into the
+// initialize era's server-to-client requests.
+void adapt_result_for_legacy(std::string_view method, boost::json::value& result);
+
 // -32002 (resource not found) is retired in 2026-07-28: -32602. Other codes unchanged.
 int modern_error_code(int code) noexcept;
 

@@ -1,6 +1,8 @@
 #include "transport/http_transport.hpp"
 
 #include "mcp/jsonrpc.hpp"
+#include "mcp/modern_envelope.hpp"
+#include "mcp/protocol.hpp"
 #include "support/redaction.hpp"
 #include "transport/http_transport_exchange.hpp"
 #include "transport/sse_parser.hpp"
@@ -203,6 +205,23 @@ http::request<http::string_body> HttpTransport::json_post(const std::string& tar
   return req;
 }
 
+void HttpTransport::set_standard_headers(http::request<http::string_body>& req) const {
+  boost::system::error_code ec;
+  auto v = json::parse(req.body(), ec);
+  auto* body = ec ? nullptr : v.if_object();
+  auto* method = body ? body->if_contains("method") : nullptr;
+  auto* params = body ? body->if_contains("params") : nullptr;
+  if (!method || !method->is_string() || !params || !params->is_object()) return;
+  auto* meta = params->get_object().if_contains("_meta");
+  auto* version = meta && meta->is_object() ? meta->get_object().if_contains(mcp::kMetaProtocolVersion) : nullptr;
+  if (!version || !version->is_string()) return;  // not a request of the stateless era
+  req.set("MCP-Protocol-Version", std::string_view(version->get_string()));
+  req.set("Mcp-Method", std::string_view(method->get_string()));
+  if (auto field = mcp::mcp_name_source(method->get_string()); !field.empty())
+    if (auto* name = params->get_object().if_contains(field); name && name->is_string())
+      req.set("Mcp-Name", mcp::encode_header_value(name->get_string()));
+}
+
 awaitable<void> HttpTransport::post(std::string message, std::string traceparent) {
   // What the message is decides what a failure means: only a request has a caller to tell.
   auto envelope = peek_envelope(message);
@@ -213,6 +232,7 @@ awaitable<void> HttpTransport::post(std::string message, std::string traceparent
   req.set(http::field::accept, "application/json, text/event-stream");
   if (!session_id_.empty()) req.set("Mcp-Session-Id", session_id_);
   if (!protocol_version_.empty()) req.set("MCP-Protocol-Version", protocol_version_);
+  if (!envelope.method.empty() && (stateless_ || envelope.method == "server/discover")) set_standard_headers(req);
   if (!traceparent.empty()) req.set("traceparent", traceparent);  // W3C Trace Context
   Exchange x(options_.max_message_bytes);
   auto failure = co_await exchange(req, x, options_.io_timeout);

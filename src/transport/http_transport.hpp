@@ -7,6 +7,10 @@
 //     MCP-Protocol-Version are sent on every request; DELETE ends the session at shutdown.
 //   - legacy HTTP+SSE (2024-11-05): GET the URL, wait for the `endpoint` event, POST every
 //     message there; everything the server says arrives as `message` events.
+//   - 2026-07-28 (stateless): every request carries MCP-Protocol-Version, Mcp-Method and, for
+//     tools/call, prompts/get and resources/read, Mcp-Name (Base64 sentinel form when not plain
+//     ASCII), mirrored from its body; no session, no GET stream. The era probe (server/discover)
+//     gets them before the era is known.
 //   - auto: Streamable HTTP first; if initialize gets 400, 404 or 405, legacy SSE (as the spec
 //     says clients should).
 // Connections, TLS and timeouts are HttpClient's (http_client.hpp). An HTTP error on a request
@@ -56,6 +60,7 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
   void send_traced(std::string message, std::string_view traceparent) override;
   boost::asio::awaitable<void> shutdown() override;
   void negotiated(std::string_view protocol_version) override;
+  void stateless(std::string_view protocol_version) override { stateless_ = true, protocol_version_ = protocol_version; }
 
   bool legacy() const noexcept { return legacy_; }
   const std::string& session_id() const noexcept { return session_id_; }
@@ -72,6 +77,8 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
   boost::beast::http::request<boost::beast::http::string_body> json_post(const std::string& target,
                                                                         std::string message) const;
   boost::asio::awaitable<void> post(std::string message, std::string traceparent);
+  // MCP-Protocol-Version, Mcp-Method and Mcp-Name from the body of a stateless-era request.
+  void set_standard_headers(boost::beast::http::request<boost::beast::http::string_body>& req) const;
   boost::asio::awaitable<void> legacy_post(std::string message, boost::json::value id);
   boost::asio::awaitable<void> get_stream_loop();
   boost::asio::awaitable<void> legacy_stream(std::shared_ptr<boost::asio::steady_timer> ready);
@@ -93,6 +100,7 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
   std::string protocol_version_;
   std::string last_event_id_;
   bool legacy_ = false;
+  bool stateless_ = false;  // 2026-07-28: the standard headers on every request, no session
   bool get_stream_started_ = false;
   bool stopping_ = false;
   bool closed_reported_ = false;

@@ -1,0 +1,140 @@
+// How a backend's session begins, in either era of the protocol (MCP-DIGEST §9): the stateless
+// probe (server/discover with the 2026-07-28 envelope) and, when the server is not of that era,
+// the initialize handshake; then, for a modern backend, the envelope every request carries.
+#include "proxy/backend.hpp"
+
+#include "mcp/error.hpp"
+#include "mcp/protocol.hpp"
+#include "proxy/downstream_session.hpp"
+
+#include <boost/json.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+namespace mcproxy::proxy {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using mcp::McpError;
+
+namespace {
+
+// On stdio a legacy server may say nothing to a request before initialize: this long at most.
+constexpr std::chrono::milliseconds kStdioProbeTimeout{5000};
+
+json::object client_info() { return json::object{{"name", "mcproxy"}, {"version", MCPROXY_VERSION}}; }
+
+// The newest revision of the stateless era both sides speak, or empty.
+std::string mutual_modern_version(const json::object& discovered) {
+  auto* versions = discovered.if_contains("supportedVersions");
+  if (!versions || !versions->is_array()) return {};
+  for (auto ours : mcp::kModernProtocolVersions)
+    for (auto& v : versions->get_array())
+      if (v.is_string() && v.get_string() == ours) return std::string(ours);
+  return {};
+}
+
+}  // namespace
+
+json::object Backend::modern_envelope(const ProxyRequest* ctx) const {
+  // The capabilities of the client behind the request, when it can answer what a stateless
+  // server asks (an input_required result goes back to it as it is): a stateless client's own.
+  // An initialize-era client cannot be asked that way yet, nor can the proxy's own requests.
+  const DownstreamSession* session = ctx ? ctx->downstream() : nullptr;
+  json::object capabilities;
+  if (session && session->stateless()) capabilities = session->client_capabilities();
+  json::object envelope{{mcp::kMetaProtocolVersion, protocol_version_.empty() ? mcp::kModernProtocolVersions.front()
+                                                                              : std::string_view(protocol_version_)},
+                        {mcp::kMetaClientCapabilities, std::move(capabilities)},
+                        {mcp::kMetaClientInfo, client_info()}};
+  // Log messages only for a client that asked for them, at its own level.
+  if (session && !session->log_level.empty()) envelope[mcp::kMetaLogLevel] = session->log_level;
+  return envelope;
+}
+
+awaitable<Backend::Probe> Backend::probe_era() {
+  json::object params{{"_meta", modern_envelope(nullptr)}};
+  bool forced = config_.era == config::ServerEra::modern;
+  auto timeout = config_.startup_timeout;
+  if (config_.transport == config::ServerTransport::stdio && !forced)
+    timeout = std::min(timeout, kStdioProbeTimeout);
+  std::string failure;
+  int code = 0;
+  json::value result;
+  try {
+    result = co_await peer_->request("server/discover", std::move(params), timeout, nullptr, "startupTimeoutMs");
+  } catch (const McpError& e) {
+    failure = e.what();
+    code = e.code();
+  }
+  if (!failure.empty() && peer_->closed()) {
+    if (forced) throw std::runtime_error(fmt::format("it closed the connection on server/discover: {}", failure));
+    co_return Probe::closed;
+  }
+  std::string version;
+  if (failure.empty() && result.is_object()) version = mutual_modern_version(result.get_object());
+  if (version.empty()) {
+    std::string why = !failure.empty() ? fmt::format("server/discover failed: {} ({})", failure, code)
+                                       : "its server/discover answer names no 2026-07-28 revision";
+    if (forced)
+      throw std::runtime_error(fmt::format("{}; \"protocol\" is \"2026-07-28\" in the config (use \"auto\" to fall "
+                                           "back to initialize)",
+                                           why));
+    spdlog::debug("[{}] not of the stateless era ({}): initialize", name(), why);
+    co_return Probe::legacy;
+  }
+  auto& r = result.get_object();
+  protocol_version_ = version;
+  capabilities_ = {};
+  if (auto* c = r.if_contains("capabilities"); c && c->is_object()) capabilities_ = c->get_object();
+  server_info_ = {};
+  if (auto* meta = r.if_contains("_meta"); meta && meta->is_object())
+    if (auto* info = meta->get_object().if_contains(mcp::kMetaServerInfo); info && info->is_object())
+      server_info_ = info->get_object();
+  instructions_.clear();
+  if (auto* i = r.if_contains("instructions"); i && i->is_string()) instructions_ = i->get_string();
+  co_return Probe::modern;
+}
+
+awaitable<void> Backend::initialize_upstream() {
+  json::object params{{"protocolVersion", mcp::kLatestProtocolVersion},
+                      {"capabilities", client_capabilities_},
+                      {"clientInfo", client_info()}};
+  json::value result =
+      co_await peer_->request("initialize", std::move(params), config_.startup_timeout, nullptr, "startupTimeoutMs");
+  if (!result.is_object()) throw std::runtime_error("initialize returned a non-object result");
+  auto& r = result.get_object();
+  auto* version = r.if_contains("protocolVersion");
+  if (!version || !version->is_string() || !mcp::is_supported_protocol_version(version->get_string())) {
+    throw std::runtime_error(fmt::format("it answered initialize with protocol version {}, which MCProxy does not speak",
+                                         version ? json::serialize(*version) : "(none)"));
+  }
+  protocol_version_ = version->get_string();
+  capabilities_ = {};
+  if (auto* c = r.if_contains("capabilities"); c && c->is_object()) capabilities_ = c->get_object();
+  if (auto* sv = r.if_contains("serverInfo"); sv && sv->is_object()) server_info_ = sv->get_object();
+  if (auto* i = r.if_contains("instructions"); i && i->is_string()) instructions_ = i->get_string();
+  transport_->negotiated(protocol_version_);
+  peer_->notify("notifications/initialized");
+}
+
+std::optional<json::value> Backend::prepare_modern(const std::string& method, json::object& params,
+                                                   const ProxyRequest* ctx) {
+  auto id = mcp::find_method(method);
+  if (id == mcp::Method::logging_set_level) return json::value(json::object{});  // in each envelope instead
+  if (id != mcp::Method::unknown && !mcp::exists_in(id, protocol_version_)) {
+    throw McpError(mcp::error_code::kMethodNotFound,
+                   fmt::format("'{}' speaks protocol {}, which has no {}{}", name(), protocol_version_, method,
+                               id == mcp::Method::resources_subscribe
+                                   ? " (resource updates of stateless servers are not relayed yet)"
+                                   : ""));
+  }
+  auto& meta = params["_meta"];
+  if (!meta.is_object()) meta = json::object{};
+  for (auto& [key, value] : modern_envelope(ctx)) meta.get_object()[key] = value;
+  return std::nullopt;
+}
+
+}  // namespace mcproxy::proxy

@@ -1,0 +1,156 @@
+// Backends of protocol 2026-07-28 behind MCProxy: era detection per backend (server/discover
+// first, initialize when the answer is not of that era, a restart when the server exits on the
+// probe), the stateless envelope on every request, and over HTTP the standard headers mirrored
+// from the body. The modern server is built with the official SDK v2 (support/modern-server.mjs);
+// the legacy one is server-everything. Clients: SDK v1 (2025-11-25) and SDK v2 (2026-07-28).
+//
+// Run: MCPROXY_BIN=build/mcproxy node --test tests/interop/modern-backends.test.mjs
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+
+import { connectClient, serverPaths, startProxy } from './support/proxy.mjs';
+
+const modernServer = fileURLToPath(new URL('./support/modern-server.mjs', import.meta.url));
+const strictServer = fileURLToPath(new URL('./support/strict-legacy-server.mjs', import.meta.url));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-modern-backends-'));
+const stdioLog = path.join(dir, 'stdio.jsonl');
+const httpLog = path.join(dir, 'http.jsonl');
+const strictLog = path.join(dir, 'strict.log');
+let httpServer;
+let httpUrl;
+let proxy;
+const closers = [];
+
+const readLog = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+
+before(async () => {
+  httpServer = spawn(process.execPath, [modernServer, '--http', '0'], {
+    env: { ...process.env, MODERN_SERVER_LOG: httpLog }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  httpUrl = await new Promise((resolve, reject) => {
+    httpServer.stdout.on('data', (d) => { const m = String(d).match(/listening on (\S+)/); if (m) resolve(m[1]); });
+    httpServer.on('exit', (code) => reject(new Error(`the modern HTTP fixture exited (${code})`)));
+  });
+  proxy = await startProxy({
+    mcpServers: {
+      modern: { command: process.execPath, args: [modernServer], env: { MODERN_SERVER_LOG: stdioLog } },
+      remote: { url: httpUrl },
+      everything: { command: process.execPath, args: [serverPaths().everything] },
+      strict: { command: process.execPath, args: [strictServer], env: { STRICT_SERVER_LOG: strictLog } },
+    },
+  });
+});
+
+after(async () => {
+  for (const close of closers) await close().catch(() => {});
+  await proxy?.stop();
+  httpServer?.kill();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function health() {
+  const h = await (await fetch(new URL('/health', proxy.url))).json();
+  return new Map(h.backends.map((b) => [b.name, b]));
+}
+
+test('each backend is spoken to in its own era; /health says which', async () => {
+  const backends = await health();
+  assert.equal(backends.get('modern').protocolVersion, '2026-07-28');
+  assert.equal(backends.get('remote').protocolVersion, '2026-07-28');
+  assert.equal(backends.get('everything').protocolVersion, '2025-11-25');
+  assert.equal(backends.get('strict').protocolVersion, '2025-11-25');
+  for (const b of backends.values()) assert.equal(b.state, 'up', `${b.name}: ${JSON.stringify(b)}`);
+  // The stateless server was never sent initialize; every request carried the envelope.
+  const sent = readLog(stdioLog);
+  assert.equal(sent[0].method, 'server/discover');
+  assert.ok(!sent.some((r) => r.method === 'initialize' || r.method === 'ping'), sent.map((r) => r.method).join(' '));
+  for (const r of sent) {
+    assert.equal(r.meta['io.modelcontextprotocol/protocolVersion'], '2026-07-28', r.method);
+    assert.equal(r.meta['io.modelcontextprotocol/clientInfo'].name, 'mcproxy', r.method);
+    assert.equal(typeof r.meta['io.modelcontextprotocol/clientCapabilities'], 'object', r.method);
+  }
+});
+
+test('a server that exits on the probe is started again and initialized', async () => {
+  assert.deepEqual(fs.readFileSync(strictLog, 'utf8').trim().split('\n'), ['exit', 'serve']);
+  assert.match(proxy.output(), /\[strict\] it closed the connection on server\/discover/);
+});
+
+test('a 2025-11-25 client uses stateless and legacy servers in one catalogue, in both directions', async () => {
+  const client = await connectClient(proxy.url);
+  closers.push(() => client.close());
+  const names = (await client.listTools()).tools.map((t) => t.name);
+  for (const n of ['modern__greet', 'modern__count', 'remote__greet', 'everything__echo', 'strict__echo'])
+    assert.ok(names.includes(n), `${n} in ${names.join(' ')}`);
+
+  const greet = await client.callTool({ name: 'modern__greet', arguments: { name: 'Ada' } });
+  assert.equal(greet.content[0].text, 'Hello, Ada, from 2026-07-28');
+  assert.equal(greet.resultType, undefined, 'an initialize-era client gets no resultType');
+  assert.equal(greet._meta?.['io.modelcontextprotocol/serverInfo'], undefined);
+
+  const progress = [];
+  const counted = await client.callTool({ name: 'remote__count', arguments: { n: 3 } }, undefined,
+    { onprogress: (p) => progress.push(p.progress) });
+  assert.equal(counted.content[0].text, 'counted to 3');
+  assert.deepEqual(progress, [1, 2, 3], 'progress from a stateless HTTP server reaches a session client');
+
+  const prompt = await client.getPrompt({ name: 'modern__haiku', arguments: { topic: 'proxies' } });
+  assert.equal(prompt.messages[0].content.text, 'Write a haiku about proxies');
+  const motd = await client.readResource({ uri: 'modern://motd' });
+  assert.equal(motd.contents[0].text, 'stateless and happy');
+  assert.equal(motd.ttlMs, undefined);
+
+  const echo = await client.callTool({ name: 'everything__echo', arguments: { message: 'legacy still' } });
+  assert.equal(echo.content[0].text, 'Echo: legacy still');
+});
+
+test('over HTTP the standard headers mirror the body, with the server\'s own tool name; no session, no GET', async () => {
+  const sent = readLog(httpLog);
+  const call = sent.find((r) => r.method === 'tools/call' && r.headers['mcp-name'] === 'count');
+  assert.ok(call, JSON.stringify(sent.filter((r) => r.method === 'tools/call')));
+  assert.equal(call.headers['mcp-method'], 'tools/call');
+  assert.equal(call.headers['mcp-protocol-version'], '2026-07-28');
+  for (const r of sent) {
+    assert.equal(r.httpMethod, 'POST');
+    assert.equal(r.headers['mcp-session-id'], undefined);
+    assert.equal(r.headers['mcp-method'], r.method);
+  }
+});
+
+test('a 2026-07-28 client reaches stateless backends through the stateless edge', async () => {
+  const client = new ModernClient({ name: 'modern-backends-test', version: '0.0.0' }, { versionNegotiation: { mode: 'auto' } });
+  await client.connect(new ModernTransport(new URL(proxy.url)));
+  closers.push(() => client.close());
+  assert.equal(client.getProtocolEra(), 'modern');
+  const [a, b] = await Promise.all([
+    client.callTool({ name: 'remote__greet', arguments: { name: 'Grace' } }),
+    client.callTool({ name: 'everything__echo', arguments: { message: 'both eras' } }),
+  ]);
+  assert.equal(a.content[0].text, 'Hello, Grace, from 2026-07-28');
+  assert.equal(b.content[0].text, 'Echo: both eras');
+});
+
+test('"protocol" in the config forces an era: legacy initializes a dual-era server, 2026-07-28 refuses a legacy one', async () => {
+  const forced = await startProxy({
+    mcpServers: {
+      dual: { command: process.execPath, args: [modernServer], protocol: 'legacy' },
+      old: { command: process.execPath, args: [serverPaths().everything], protocol: '2026-07-28', reconnect: { maxAttempts: 1 } },
+    },
+  });
+  try {
+    const h = new Map((await (await fetch(new URL('/health', forced.url))).json()).backends.map((b) => [b.name, b]));
+    assert.equal(h.get('dual').state, 'up');
+    assert.equal(h.get('dual').protocolVersion, '2025-11-25');
+    assert.notEqual(h.get('old').state, 'up');
+    assert.match(h.get('old').lastError, /server\/discover failed.*"protocol" is "2026-07-28"/);
+  } finally {
+    await forced.stop();
+  }
+});

@@ -1,0 +1,87 @@
+// A server of protocol 2026-07-28 built with the official SDK v2 (@modelcontextprotocol/server,
+// pinned in tests/package.json): stateless, answering server/discover, with a tool that reports
+// progress, one that logs, a prompt and a resource. The SDK serves both eras (it also answers a
+// legacy initialize), so the proxy's era detection is what decides how it is spoken to.
+//   node modern-server.mjs            stdio
+//   node modern-server.mjs --http P   Streamable HTTP on 127.0.0.1:P/mcp (P = 0: any port; the
+//                                     port is printed as "listening on <url>")
+// Every request it receives is appended to $MODERN_SERVER_LOG (one JSON line: method, _meta,
+// the MCP headers over HTTP), so a test can check what the proxy sent.
+import fs from 'node:fs';
+import http from 'node:http';
+
+import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
+import * as z from 'zod/v4';
+
+const log = process.env.MODERN_SERVER_LOG;
+const record = (entry) => { if (log) fs.appendFileSync(log, `${JSON.stringify(entry)}\n`); };
+
+function makeServer() {
+  const server = new McpServer({ name: 'modern-fixture', version: '2.0.0' }, { capabilities: { logging: {} } });
+  server.registerTool('greet', {
+    description: 'Greets someone by name',
+    inputSchema: z.object({ name: z.string().describe('Who to greet') }),
+  }, async ({ name }) => ({ content: [{ type: 'text', text: `Hello, ${name}, from 2026-07-28` }] }));
+  server.registerTool('count', {
+    description: 'Counts to n, reporting progress',
+    inputSchema: z.object({ n: z.number().int().min(1).max(10) }),
+  }, async ({ n }, ctx) => {
+    const token = ctx.mcpReq?._meta?.progressToken;
+    for (let i = 1; i <= n; i++) {
+      if (token !== undefined) await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: n } });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { content: [{ type: 'text', text: `counted to ${n}` }] };
+  });
+  server.registerPrompt('haiku', {
+    description: 'A haiku about a topic',
+    argsSchema: z.object({ topic: z.string() }),
+  }, async ({ topic }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Write a haiku about ${topic}` } }] }));
+  server.registerResource('motd', 'modern://motd', { mimeType: 'text/plain', description: 'Message of the day' },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'stateless and happy' }] }));
+  return server;
+}
+
+const httpIndex = process.argv.indexOf('--http');
+if (httpIndex < 0) {
+  // The transport records what arrives, then hands it on to the SDK's era decision (an
+  // accessor on the instance: the SDK's class declares onmessage as a field).
+  const transport = new StdioServerTransport();
+  let handler;
+  Object.defineProperty(transport, 'onmessage', {
+    get: () => handler && ((message, extra) => {
+      if (message.method) record({ method: message.method, meta: message.params?._meta ?? null });
+      handler(message, extra);
+    }),
+    set: (h) => { handler = h; },
+  });
+  serveStdio(() => makeServer(), { transport });
+} else {
+  const handler = createMcpHandler(() => makeServer());
+  const port = Number(process.argv[httpIndex + 1] ?? 0);
+  const server = http.createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const body = Buffer.concat(chunks);
+    let parsed;
+    try { parsed = JSON.parse(body.toString('utf8')); } catch { parsed = undefined; }
+    if (parsed?.method) {
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('mcp-')));
+      record({ method: parsed.method, meta: parsed.params?._meta ?? null, headers, httpMethod: req.method });
+    }
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    const request = new Request(`http://${req.headers.host}${req.url}`, {
+      method: req.method, headers: req.headers, body: req.method === 'POST' ? body : undefined, signal: abort.signal,
+    });
+    const response = await handler.fetch(request);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (!response.body) { res.end(); return; }
+    try {
+      for await (const chunk of response.body) res.write(chunk);
+    } catch { /* the client went away */ }
+    res.end();
+  });
+  server.listen(port, '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${server.address().port}/mcp`));
+}
