@@ -136,6 +136,17 @@ std::string_view mcp_name_source(std::string_view method) {
   return {};
 }
 
+std::optional<EdgeRejection> check_version_header(std::optional<std::string_view> header, const json::object& params) {
+  auto* meta = meta_of(params);
+  auto* claimed = meta ? meta->if_contains(kMetaProtocolVersion) : nullptr;
+  if (!header || !claimed || !claimed->is_string()) return std::nullopt;
+  auto version = trim_ows(*header);
+  if (version == claimed->get_string()) return std::nullopt;
+  return header_mismatch(std::string(version), std::string(claimed->get_string()),
+                         fmt::format("MCP-Protocol-Version is {} but the body names {}", version,
+                                     std::string_view(claimed->get_string())));
+}
+
 std::optional<EdgeRejection> check_standard_headers(const StandardHeaders& headers, std::string_view method,
                                                     const json::object& params, std::string_view envelope_version) {
   if (!headers.protocol_version)

@@ -55,6 +55,11 @@ std::string encode_header_value(std::string_view value);
 // The body field Mcp-Name mirrors for `method` ("name", "uri", "taskId"), or empty.
 std::string_view mcp_name_source(std::string_view method);
 
+// -32020 when an MCP-Protocol-Version header names another version than the body's _meta (checked
+// before the version itself: a disagreement is reported as such, whatever either names).
+std::optional<EdgeRejection> check_version_header(std::optional<std::string_view> header,
+                                                  const boost::json::object& params);
+
 struct StandardHeaders {
   std::optional<std::string_view> protocol_version;  // MCP-Protocol-Version
   std::optional<std::string_view> method;            // Mcp-Method

@@ -212,6 +212,8 @@ awaitable<bool> Backend::connect_once() {
     // The era: the stateless probe first unless the config or an earlier verdict says legacy.
     auto probe = Probe::legacy;
     if (config_.era != config::ServerEra::legacy && !legacy_verdict_) probe = co_await probe_era();
+    // Stopped meanwhile (its session ended, MCProxy stops): closed, but not to be started again.
+    if (probe == Probe::closed && stopping_) throw std::runtime_error("stopped while its era was probed");
     if (probe == Probe::closed) {
       // It exits on what it does not know: a new process (or connection) for initialize.
       legacy_verdict_ = true;

@@ -435,15 +435,14 @@ awaitable<void> HttpEndpoint::serve_post(HttpRequest& request, HttpExchange& exc
     co_return;
   }
   if (auto version = request["mcp-protocol-version"]; mcp::is_modern_protocol_version(version)) {
-    // A legacy body under a modern header: the two disagree.
-    mcp::EdgeRejection r{400, ec::kHeaderMismatch,
-                         fmt::format("Bad Request: the request headers and body disagree: MCP-Protocol-Version is {} "
-                                     "but the body carries no _meta[\"{}\"] (send initialize for 2025-11-25 "
-                                     "and older)",
-                                     std::string_view(version), mcp::kMetaProtocolVersion),
-                         json::object{{"mismatch", json::object{{"header", std::string_view(version)}, {"body", "(missing)"}}}}};
+    // A stateless request (its header says so) without the envelope its body must carry.
     json::value id = messages.size() == 1 && messages.front().is_request() ? messages.front().id() : json::value();
-    co_await exchange.respond(json_response(http::status::bad_request, mcp::rejection_error(id, r)));
+    auto error = mcp::make_error(
+        id, ec::kInvalidParams,
+        fmt::format("Invalid params: MCP-Protocol-Version is {} but params._meta names no \"{}\" (every request of "
+                    "that revision carries it; send initialize for 2025-11-25 and older)",
+                    std::string_view(version), mcp::kMetaProtocolVersion));
+    co_await exchange.respond(json_response(http::status::bad_request, error));
     co_return;
   }
   bool has_initialize = std::any_of(messages.begin(), messages.end(), [](auto& m) {

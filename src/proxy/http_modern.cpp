@@ -45,6 +45,11 @@ awaitable<void> HttpEndpoint::serve_modern(HttpRequest& request, HttpExchange& e
     spdlog::info("stateless request {} {} refused: {} ({})", json::serialize(id), message.method(), r.message, r.code);
     return exchange.respond(json_response(static_cast<http::status>(r.status), mcp::rejection_error(id, r)));
   };
+  auto version_mismatch = mcp::check_version_header(header_of(request, "mcp-protocol-version"), message.params());
+  if (version_mismatch) {
+    co_await refuse(*version_mismatch);
+    co_return;
+  }
   auto read = mcp::read_modern_envelope(message.params());
   if (auto* rejection = std::get_if<mcp::EdgeRejection>(&read)) {
     co_await refuse(*rejection);

@@ -177,7 +177,7 @@ test('an unsupported version: 400 and -32022 with the supported list; a missing 
   assert.equal(noCaps.body.error.code, -32602);
 });
 
-test('methods the stateless era removed: 404 and -32601; a legacy body under a modern header: -32020', async () => {
+test('methods the stateless era removed: 404 and -32601; a body without the envelope under a modern header: -32602', async () => {
   for (const method of ['ping', 'logging/setLevel', 'resources/subscribe', 'initialize', 'no/such-method']) {
     const params = method === 'resources/subscribe' ? { uri: 'demo://resource/static/document/x' } : {};
     const { status, body } = await post(method, params);
@@ -190,7 +190,11 @@ test('methods the stateless era removed: 404 and -32601; a legacy body under a m
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
   });
   assert.equal(res.status, 400);
-  assert.equal((await res.json()).error.code, -32020);
+  assert.equal((await res.json()).error.code, -32602);
+  // A body naming an unknown version under a 2026-07-28 header: the disagreement comes first.
+  const both = await post('server/discover', {}, { meta: { 'io.modelcontextprotocol/protocolVersion': 'v999.0.0' } });
+  assert.equal(both.status, 400);
+  assert.equal(both.body.error.code, -32020);
 });
 
 test('a request that needs the client makes a clear error for a stateless client, not a hang', async () => {
