@@ -21,10 +21,18 @@ class MessageTransport {
   virtual boost::asio::awaitable<void> start() = 0;
   // Queues one message (no trailing newline); never blocks.
   virtual void send(std::string message) = 0;
-  // The same for a request that carries a W3C trace context: a transport with headers (HTTP)
-  // sends it as `traceparent` too; the others have it in the message's _meta only.
-  virtual void send_traced(std::string message, std::string_view traceparent) {
-    (void)traceparent;
+  // What a transport with headers (HTTP) mirrors from a request's body, taken by the peer before
+  // it serialized the request (so the body is never parsed again): the W3C trace context, and
+  // for the stateless era (2026-07-28) the version of its envelope, its method and Mcp-Name
+  // (already in header form). The others have it all in the message only.
+  struct RequestHeaders {
+    std::string traceparent;
+    std::string protocol_version;  // empty: not a request of the stateless era
+    std::string method;
+    std::string name;
+  };
+  virtual void send_request(std::string message, const RequestHeaders& headers) {
+    (void)headers;
     send(std::move(message));
   }
   // Ends the connection gracefully within bounded time; idempotent.
@@ -33,10 +41,8 @@ class MessageTransport {
   virtual long pid() const noexcept { return 0; }
   // Called once initialize succeeded, with the protocol version of this hop (HTTP sends it
   // on every later request and may open its GET stream then).
+  // (Not called for a server of the stateless era: no session, no GET stream.)
   virtual void negotiated(std::string_view protocol_version) {}
-  // Called instead when the server is of the stateless era (2026-07-28): no session and no GET
-  // stream; HTTP mirrors each request's method, name and version into its headers.
-  virtual void stateless(std::string_view protocol_version) {}
 
   // Set before start(). on_message gets each complete message; on_closed is called once when
   // the connection ends for any reason other than shutdown(), with a reason for the logs.

@@ -1,5 +1,8 @@
 #include "mcp/rpc_peer.hpp"
 
+#include "mcp/modern_envelope.hpp"
+#include "mcp/protocol.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -40,10 +43,10 @@ awaitable<json::value> RpcPeer::request(std::string_view method, json::object pa
   }
   auto self = shared_from_this();  // the frame may outlive the owner at shutdown
   const std::int64_t id = pending_.next_id();
-  std::string traceparent;
-  if (auto* meta = params.if_contains("_meta"); meta && meta->is_object())
-    if (auto* t = meta->get_object().if_contains("traceparent"); t && t->is_string()) traceparent = t->get_string();
-  send(json::serialize(make_request(id, method, std::move(params))), traceparent);
+  auto headers = headers_of(method, params);
+  auto message = json::serialize(make_request(id, method, std::move(params)));
+  if (bytes_out_) bytes_out_->add(message.size());
+  transport_.send_request(std::move(message), headers);
   auto result = co_await pending_.wait(id, timeout, cancellation);
 
   switch (result.outcome) {
@@ -82,10 +85,25 @@ void RpcPeer::notify(std::string_view method, json::object params) {
   send(json::serialize(make_notification(method, std::move(params))));
 }
 
-void RpcPeer::send(std::string message, std::string_view traceparent) {
+void RpcPeer::send(std::string message) {
   if (bytes_out_) bytes_out_->add(message.size());
-  if (traceparent.empty()) transport_.send(std::move(message));
-  else transport_.send_traced(std::move(message), traceparent);
+  transport_.send(std::move(message));
+}
+
+MessageTransport::RequestHeaders RpcPeer::headers_of(std::string_view method, const json::object& params) {
+  MessageTransport::RequestHeaders headers;
+  auto* meta = params.if_contains("_meta");
+  if (!meta || !meta->is_object()) return headers;
+  auto& m = meta->get_object();
+  if (auto* t = m.if_contains("traceparent"); t && t->is_string()) headers.traceparent = t->get_string();
+  auto* version = m.if_contains(kMetaProtocolVersion);
+  if (!version || !version->is_string()) return headers;
+  headers.protocol_version = version->get_string();
+  headers.method = method;
+  if (auto field = mcp_name_source(method); !field.empty())
+    if (auto* name = params.if_contains(field); name && name->is_string())
+      headers.name = encode_header_value(name->get_string());
+  return headers;
 }
 
 void RpcPeer::close(std::string reason) {

@@ -59,9 +59,10 @@ class RpcPeer : public std::enable_shared_from_this<RpcPeer> {
  private:
   void on_message(std::string_view text);
   void dispatch_request(Message message);
-  // To the transport, counted; a request's W3C traceparent (from its _meta) goes beside it so
-  // that an HTTP transport can send it as a header too.
-  void send(std::string message, std::string_view traceparent = {});
+  // To the transport, counted (requests go with their headers, see request()).
+  void send(std::string message);
+  // What of a request's body an HTTP transport mirrors into headers (MessageTransport).
+  static MessageTransport::RequestHeaders headers_of(std::string_view method, const json::object& params);
 
   boost::asio::any_io_executor executor_;
   MessageTransport& transport_;

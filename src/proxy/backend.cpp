@@ -224,7 +224,6 @@ awaitable<bool> Backend::connect_once() {
       co_await transport_->start();
     }
     modern_ = probe == Probe::modern;
-    if (modern_) transport_->stateless(protocol_version_);
   } catch (const std::exception& e) {
     failure = e.what();
   }

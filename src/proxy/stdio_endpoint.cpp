@@ -22,6 +22,18 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using asio::awaitable;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// The completion of a request's coroutine: what escaped it is logged (McpServer::handle answers
+// the errors it knows itself).
+static void log_failure(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("stdio request failed: {}", ex.what());
+  }
+}
+
 constexpr auto kFlushLimit = std::chrono::seconds(5);  // what is still queued at exit may take this long
 
 StdioEndpoint::StdioEndpoint(asio::any_io_executor executor, McpServer& server,
@@ -140,14 +152,7 @@ void StdioEndpoint::on_line(std::string_view line) {
         auto reply = co_await server_.handle(session_, std::move(m), this);
         if (reply) send_serialized(std::move(*reply));
       },
-      [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          spdlog::error("stdio request failed: {}", ex.what());
-        }
-      });
+      log_failure);
 }
 
 void StdioEndpoint::serve_stateless(mcp::Message message) {
@@ -190,14 +195,7 @@ void StdioEndpoint::serve_stateless(mcp::Message message) {
         auto reply = co_await server_.handle(session, std::move(m), this);
         if (reply) send_serialized(std::move(*reply));
       },
-      [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          spdlog::error("stdio request failed: {}", ex.what());
-        }
-      });
+      log_failure);
 }
 
 awaitable<void> StdioEndpoint::read_loop() {

@@ -1,8 +1,6 @@
 #include "transport/http_transport.hpp"
 
 #include "mcp/jsonrpc.hpp"
-#include "mcp/modern_envelope.hpp"
-#include "mcp/protocol.hpp"
 #include "support/redaction.hpp"
 #include "transport/http_transport_exchange.hpp"
 #include "transport/sse_parser.hpp"
@@ -105,10 +103,10 @@ void HttpTransport::negotiated(std::string_view protocol_version) {
   tasks_.spawn(fmt::format("[{}] GET stream ended", options_.name), std::move(stream));
 }
 
-void HttpTransport::send_traced(std::string message, std::string_view traceparent) {
+void HttpTransport::send_request(std::string message, const RequestHeaders& headers) {
   if (stopping_) return;
   auto self = shared_from_this();
-  auto exchange = [self, m = std::move(message), trace = std::string(traceparent)]() mutable -> awaitable<void> {
+  auto exchange = [self, m = std::move(message), h = headers]() mutable -> awaitable<void> {
     if (self->legacy_) {
       json::value id;
       boost::system::error_code ec;
@@ -117,7 +115,7 @@ void HttpTransport::send_traced(std::string message, std::string_view traceparen
         if (auto* i = v.get_object().if_contains("id")) id = *i;
       co_await self->legacy_post(std::move(m), std::move(id));
     } else {
-      co_await self->post(std::move(m), std::move(trace));
+      co_await self->post(std::move(m), std::move(h));
     }
   };
   tasks_.spawn(fmt::format("[{}] send failed", options_.name), std::move(exchange));
@@ -205,24 +203,7 @@ http::request<http::string_body> HttpTransport::json_post(const std::string& tar
   return req;
 }
 
-void HttpTransport::set_standard_headers(http::request<http::string_body>& req) const {
-  boost::system::error_code ec;
-  auto v = json::parse(req.body(), ec);
-  auto* body = ec ? nullptr : v.if_object();
-  auto* method = body ? body->if_contains("method") : nullptr;
-  auto* params = body ? body->if_contains("params") : nullptr;
-  if (!method || !method->is_string() || !params || !params->is_object()) return;
-  auto* meta = params->get_object().if_contains("_meta");
-  auto* version = meta && meta->is_object() ? meta->get_object().if_contains(mcp::kMetaProtocolVersion) : nullptr;
-  if (!version || !version->is_string()) return;  // not a request of the stateless era
-  req.set("MCP-Protocol-Version", std::string_view(version->get_string()));
-  req.set("Mcp-Method", std::string_view(method->get_string()));
-  if (auto field = mcp::mcp_name_source(method->get_string()); !field.empty())
-    if (auto* name = params->get_object().if_contains(field); name && name->is_string())
-      req.set("Mcp-Name", mcp::encode_header_value(name->get_string()));
-}
-
-awaitable<void> HttpTransport::post(std::string message, std::string traceparent) {
+awaitable<void> HttpTransport::post(std::string message, RequestHeaders headers) {
   // What the message is decides what a failure means: only a request has a caller to tell.
   auto envelope = peek_envelope(message);
   json::value id = envelope.id;
@@ -232,8 +213,12 @@ awaitable<void> HttpTransport::post(std::string message, std::string traceparent
   req.set(http::field::accept, "application/json, text/event-stream");
   if (!session_id_.empty()) req.set("Mcp-Session-Id", session_id_);
   if (!protocol_version_.empty()) req.set("MCP-Protocol-Version", protocol_version_);
-  if (!envelope.method.empty() && (stateless_ || envelope.method == "server/discover")) set_standard_headers(req);
-  if (!traceparent.empty()) req.set("traceparent", traceparent);  // W3C Trace Context
+  if (!headers.protocol_version.empty()) {  // the stateless era: the standard headers
+    req.set("MCP-Protocol-Version", headers.protocol_version);
+    req.set("Mcp-Method", headers.method);
+    if (!headers.name.empty()) req.set("Mcp-Name", headers.name);
+  }
+  if (!headers.traceparent.empty()) req.set("traceparent", headers.traceparent);  // W3C Trace Context
   Exchange x(options_.max_message_bytes);
   auto failure = co_await exchange(req, x, options_.io_timeout);
   if (!failure.empty()) {

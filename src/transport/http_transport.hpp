@@ -9,8 +9,8 @@
 //     message there; everything the server says arrives as `message` events.
 //   - 2026-07-28 (stateless): every request carries MCP-Protocol-Version, Mcp-Method and, for
 //     tools/call, prompts/get and resources/read, Mcp-Name (Base64 sentinel form when not plain
-//     ASCII), mirrored from its body; no session, no GET stream. The era probe (server/discover)
-//     gets them before the era is known.
+//     ASCII), as the peer took them from its body (MessageTransport::RequestHeaders); no session,
+//     no GET stream (negotiated() is never called).
 //   - auto: Streamable HTTP first; if initialize gets 400, 404 or 405, legacy SSE (as the spec
 //     says clients should).
 // Connections, TLS and timeouts are HttpClient's (http_client.hpp). An HTTP error on a request
@@ -56,11 +56,10 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
   ~HttpTransport() override;
 
   boost::asio::awaitable<void> start() override;
-  void send(std::string message) override { send_traced(std::move(message), {}); }
-  void send_traced(std::string message, std::string_view traceparent) override;
+  void send(std::string message) override { send_request(std::move(message), {}); }
+  void send_request(std::string message, const RequestHeaders& headers) override;
   boost::asio::awaitable<void> shutdown() override;
   void negotiated(std::string_view protocol_version) override;
-  void stateless(std::string_view protocol_version) override { stateless_ = true, protocol_version_ = protocol_version; }
 
   bool legacy() const noexcept { return legacy_; }
   const std::string& session_id() const noexcept { return session_id_; }
@@ -76,9 +75,7 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
   // headers, the body.
   boost::beast::http::request<boost::beast::http::string_body> json_post(const std::string& target,
                                                                         std::string message) const;
-  boost::asio::awaitable<void> post(std::string message, std::string traceparent);
-  // MCP-Protocol-Version, Mcp-Method and Mcp-Name from the body of a stateless-era request.
-  void set_standard_headers(boost::beast::http::request<boost::beast::http::string_body>& req) const;
+  boost::asio::awaitable<void> post(std::string message, RequestHeaders headers);
   boost::asio::awaitable<void> legacy_post(std::string message, boost::json::value id);
   boost::asio::awaitable<void> get_stream_loop();
   boost::asio::awaitable<void> legacy_stream(std::shared_ptr<boost::asio::steady_timer> ready);
@@ -100,7 +97,6 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
   std::string protocol_version_;
   std::string last_event_id_;
   bool legacy_ = false;
-  bool stateless_ = false;  // 2026-07-28: the standard headers on every request, no session
   bool get_stream_started_ = false;
   bool stopping_ = false;
   bool closed_reported_ = false;

@@ -15,6 +15,8 @@ import path from 'node:path';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport as ModernStdioTransport } from '@modelcontextprotocol/client/stdio';
 
+import { fileURLToPath } from 'node:url';
+
 import { connectClient, serverPaths, startProxy } from './support/proxy.mjs';
 
 const V = '2026-07-28';
@@ -44,7 +46,7 @@ async function modernClient() {
 }
 
 // One raw POST: `headers` replace the defaults a modern client would send.
-async function post(method, params = {}, { headers = {}, meta = {} } = {}) {
+async function post(method, params = {}, { headers = {}, meta = {}, url = proxy.url } = {}) {
   const name = params.name ?? params.uri;
   const base = {
     'content-type': 'application/json',
@@ -62,15 +64,15 @@ async function post(method, params = {}, { headers = {}, meta = {} } = {}) {
   for (const [k, v] of Object.entries(envelope)) if (v === undefined) delete envelope[k];
   const all = { ...base, ...headers };
   for (const [k, v] of Object.entries(all)) if (v === undefined) delete all[k];
-  const res = await fetch(proxy.url, {
+  const res = await fetch(url, {
     method: 'POST', headers: all,
     body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { ...params, _meta: envelope } }),
   });
   const text = await res.text();
-  const body = res.headers.get('content-type')?.startsWith('text/event-stream')
-    ? JSON.parse(text.split('\n').filter((l) => l.startsWith('data: ')).at(-1).slice(6))
-    : JSON.parse(text);
-  return { status: res.status, headers: res.headers, body };
+  const events = res.headers.get('content-type')?.startsWith('text/event-stream')
+    ? text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)))
+    : [JSON.parse(text)];
+  return { status: res.status, headers: res.headers, body: events.at(-1), events };
 }
 
 test('the SDK v2 client negotiates 2026-07-28 and uses a 2025-11-25 server through the proxy; no session is minted', async () => {
@@ -116,7 +118,7 @@ test('a 2025-11-25 client keeps its session on the same endpoint at the same tim
   ]);
   assert.equal(a.content[0].text, 'Echo: from 2026');
   assert.equal(b.content[0].text, 'Echo: from 2025');
-  assert.equal(legacy.transport.protocolVersion ?? '2025-11-25', '2025-11-25');
+  assert.equal(legacy.transport.protocolVersion, '2025-11-25');
   assert.ok(legacy.transport.sessionId, 'the legacy client has its session');
 });
 
@@ -246,5 +248,26 @@ test('over stdio the SDK v2 client probes with server/discover, goes stateless, 
   } finally {
     await client.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('notifications/message reaches a stateless request only when it names a log level, at or above it', async () => {
+  // The conformance fixture (SDK v1, 2025-11-25) logs three info messages during test_tool_with_logging.
+  const fixture = fileURLToPath(new URL('../conformance/fixture-server.mjs', import.meta.url));
+  const logging = await startProxy({ mcpServers: { fixture: { command: process.execPath, args: [fixture] } }, naming: { prefix: 'never' } });
+  try {
+    const call = (meta) => post('tools/call', { name: 'test_tool_with_logging', arguments: {} }, { meta, url: logging.url });
+    const messages = (r) => r.events.filter((e) => e.method === 'notifications/message');
+    const quiet = await call({});
+    assert.ok(quiet.body.result, JSON.stringify(quiet.body));
+    assert.equal(messages(quiet).length, 0, 'no level named: no log messages');
+    const info = await call({ 'io.modelcontextprotocol/logLevel': 'info' });
+    assert.ok(info.body.result, JSON.stringify(info.body));
+    assert.equal(messages(info).length, 3, JSON.stringify(info.events));
+    assert.equal(messages(info)[0].params.level, 'info');
+    const error = await call({ 'io.modelcontextprotocol/logLevel': 'error' });
+    assert.equal(messages(error).length, 0, 'info is below error');
+  } finally {
+    await logging.stop();
   }
 });
