@@ -106,7 +106,7 @@ describe('a request its client cancels', () => {
       { timeoutMs: 5000, intervalMs: 200, what: `the fixture to see ${label} cancelled` },
     );
     assert.deepEqual(labels.filter((l) => l === label), [label]);
-    assert.match(proxy.output(), /req#\d+ tools\/call cancelled by the client after \d+ us: no response/);
+    await proxy.waitForOutput(/req#\d+ tools\/call cancelled by the client after \d+ us: no response/);
   });
 
   test('progress already streamed: the event stream ends after it, with no response in it', async () => {
@@ -186,6 +186,6 @@ describe('a request still running at shutdown', () => {
     assert.equal(outcome.error.code, -32003, outcome.error.message);
     assert.match(outcome.error.message, /MCProxy is stopping/);
     assert.ok(Date.now() - t0 >= 900, 'answered before the grace period ended');
-    assert.match(proxy.output(), /requests still running after the grace period: cancelling them/);
+    await proxy.waitForOutput(/requests still running after the grace period: cancelling them/);
   });
 });

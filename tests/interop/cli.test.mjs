@@ -88,7 +88,7 @@ test('a backend whose command does not exist, and a remote one that cannot be re
     },
   });
   try {
-    assert.match(proxy.output(), /\[ghost\] failed to start: command "mcproxy-no-such-command-xyz" not found in PATH/);
+    await proxy.waitForOutput(/\[ghost\] failed to start: command "mcproxy-no-such-command-xyz" not found in PATH/);
     const health = await (await fetch(new URL('/health', proxy.url))).json();
     assert.equal(health.status, 'degraded');
     const ghost = health.backends.find((b) => b.name === 'ghost');

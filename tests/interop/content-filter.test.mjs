@@ -53,7 +53,7 @@ test('PII in a result is redacted at proxy level, look-alikes are not, a rule re
   assert.match(out, /mail \[REDACTED:email\], card \[REDACTED:credit-card\], call \[REDACTED:phone\]/);
   assert.match(out, /not a card 4111 1111 1111 1112, on 2026-12-02 about T#42/);
   assert.ok(!out.includes('bob@example.com'));
-  assert.match(proxy.output(), /content_filter: redacted 1 email, 1 credit-card, 1 phone, 1 by rule tickets in a tools\/call result/);
+  await proxy.waitForOutput(/content_filter: redacted 1 email, 1 credit-card, 1 phone, 1 by rule tickets in a tools\/call result/);
   const metrics = await (await fetch(new URL('/metrics', proxy.url))).text();
   assert.match(metrics, /^mcproxy_content_filter_redactions_total\{site="proxy",detector="email"\} 1$/m);
   assert.match(metrics, /^mcproxy_content_filter_redactions_total\{site="proxy",detector="credit-card"\} 1$/m);

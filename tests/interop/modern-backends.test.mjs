@@ -80,7 +80,7 @@ test('each backend is spoken to in its own era; /health says which', async () =>
 
 test('a server that exits on the probe is started again and initialized', async () => {
   assert.deepEqual(fs.readFileSync(strictLog, 'utf8').trim().split('\n'), ['exit', 'serve']);
-  assert.match(proxy.output(), /\[strict\] it closed the connection on server\/discover/);
+  await proxy.waitForOutput(/\[strict\] it closed the connection on server\/discover/);
 });
 
 test('a 2025-11-25 client uses stateless and legacy servers in one catalogue, in both directions', async () => {

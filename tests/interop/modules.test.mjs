@@ -73,7 +73,7 @@ describe('the example modules', () => {
     assert.match(refused.message, /Refused by policy: secret files stay private/);
     const ok = text(await client.callTool({ name: read, arguments: { path: path.join(dir, 'notes.txt') } }));
     assert.match(ok, /shared notes/);
-    assert.match(proxy.output(), /policy: refused filesystem__read/);
+    await proxy.waitForOutput(/policy: refused filesystem__read/);
   });
 });
 
@@ -108,7 +108,7 @@ describe('failure policy, restart, timeout', () => {
       assert.match(back, /again/);
       const starts = proxy.output().match(/crashy-module started, pid \d+/g) ?? [];
       assert.ok(starts.length >= 2, proxy.output());
-      assert.match(proxy.output(), /the module stopped: /);
+      await proxy.waitForOutput(/the module stopped: /);
     } finally {
       await client.close();
       await proxy.stop();
@@ -120,7 +120,7 @@ describe('failure policy, restart, timeout', () => {
     const client = await connectClient(proxy.url);
     try {
       assert.match(text(await echo(client, 'hang')), /hang/);
-      assert.match(proxy.output(), /failed \(.*\): let through unchanged \(failure: open\)/);
+      await proxy.waitForOutput(/failed \(.*\): let through unchanged \(failure: open\)/);
     } finally {
       await client.close();
       await proxy.stop();

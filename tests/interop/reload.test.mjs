@@ -95,7 +95,7 @@ test('an invalid edit changes nothing and is logged with its path', async () => 
   const h = await health();
   assert.equal(h.config.generation, generation);
   assert.match(h.config.lastReloadError, /mcpServers\.everything\.args\[1\]: expected a string, found number 42/);
-  assert.match(proxy.output(), /the new configuration is invalid; still running the previous one/);
+  await proxy.waitForOutput(/the new configuration is invalid; still running the previous one/);
   assert.ok((await toolNames()).includes('memory__read_graph'));
   const r = await client.callTool({ name: 'everything__echo', arguments: { message: 'still serving' } });
   assert.match(r.content[0].text, /still serving/);
@@ -115,5 +115,5 @@ test('SIGHUP reloads the file', async () => {
   const generation = (await health()).config.generation;
   proxy.proc.kill('SIGHUP');
   await until('a new generation', async () => (await health()).config.generation > generation);
-  assert.match(proxy.output(), /reloading .* \(SIGHUP\)/);
+  await proxy.waitForOutput(/reloading .* \(SIGHUP\)/);
 });

@@ -106,7 +106,7 @@ describe('remote backends: server-everything over Streamable HTTP and legacy SSE
     assert.equal(detected.state, 'up', JSON.stringify(detected));
     assert.ok(['auto', 'sse'].includes(detected.transport), JSON.stringify(detected));
     assert.equal(detected.url, legacy.url);
-    assert.match(proxy.output(), /\[detected\] initialize got HTTP 4\d\d: trying the legacy HTTP\+SSE transport/);
+    await proxy.waitForOutput(/\[detected\] initialize got HTTP 4\d\d: trying the legacy HTTP\+SSE transport/);
     assert.equal(health.status, 'ok', JSON.stringify(health));
   });
 

@@ -119,7 +119,7 @@ describe('stdio backends: a killed server comes back, a silent one times out', (
     }
     // A backend that was up is reconnected at once (its catalogue kept meanwhile); /health
     // shows it "down" or "starting" while that happens.
-    assert.match(proxy.output(), /\[victim\] connection lost: .*reconnecting/);
+    await proxy.waitForOutput(/\[victim\] connection lost: .*reconnecting/);
     assert.ok(states.some((s) => s === 'down' || s === 'starting'), `/health never showed the outage; states seen: ${states.join(' → ')}`);
     assert.ok(back.tools > 0, `up again but no tools: ${JSON.stringify(back)}`);
     assert.ok(!isAlive(before.pid), `the killed process ${before.pid} is still alive`);

@@ -41,7 +41,7 @@ describe(`the proxy on ${THREAD_COUNT} threads`, () => {
 
   before(async () => {
     proxy = await startProxy(config(), { extraArgs: THREADS });
-    assert.match(proxy.output(), new RegExp(`serving with ${THREAD_COUNT} threads`));
+    await proxy.waitForOutput(new RegExp(`serving with ${THREAD_COUNT} threads`));
   });
 
   after(async () => {

@@ -94,7 +94,7 @@ process.on('exit', () => {
 
 /**
  * Start $MCPROXY_BIN with `config` written to a temp file, on port 0.
- * Resolves {url, proc, output(), stop()} once the proxy logs "MCProxy listening on <url>".
+ * Resolves {url, proc, output(), waitForOutput(re), stop()} once the proxy logs "MCProxy listening on <url>".
  * stop() sends SIGTERM, then SIGKILL after 10 s; it resolves with the exit code
  * (null if the process ended by a signal, see proc.signalCode).
  * `wrapper` (e.g. ['prlimit', '--nofile=256:256']) is a command that execs the proxy with its
@@ -205,7 +205,20 @@ export async function startProxy(config, { extraArgs = [], env = process.env, cw
     return stopping;
   };
 
-  return { url, proc, output, stop };
+  // A log line is written before the response it concerns is sent, but the two travel on
+  // different pipes: a test that checks the log right after the response must wait for it.
+  const waitForOutput = async (re, { timeoutMs = 5000 } = {}) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!re.test(out)) {
+      if (Date.now() > deadline) {
+        throw new Error(`no log line matching ${re} within ${timeoutMs} ms\n--- output ---\n${out.slice(-3000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return out;
+  };
+
+  return { url, proc, output, waitForOutput, stop };
 }
 
 /** An SDK Client connected to `url` over Streamable HTTP. */
