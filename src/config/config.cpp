@@ -365,6 +365,23 @@ void read_middleware(JsonReader& r, const json::value& value, MiddlewareSettings
   }
 }
 
+void read_bridge(JsonReader& r, const json::value& value, BridgeConfig& bridge) {
+  const std::string path = "bridge";
+  auto* obj = r.object(value, path);
+  if (!obj) return;
+  r.check_keys_strict(*obj, path, {"stateKey", "inputTimeoutMs", "maxWaiting"});
+  if (auto* v = obj->if_contains("stateKey")) {
+    if (auto s = r.string(*v, child_path(path, "stateKey"))) {
+      if (s->size() < 32) r.error(child_path(path, "stateKey"), "expected a key of at least 32 bytes (e.g. ${MCPROXY_STATE_KEY} from the credentials file)");
+      else bridge.state_key = *s;
+    }
+  }
+  if (auto* v = obj->if_contains("inputTimeoutMs"))
+    if (auto n = r.integer(*v, child_path(path, "inputTimeoutMs"), 1000, 86'400'000)) bridge.input_timeout = std::chrono::milliseconds(*n);
+  if (auto* v = obj->if_contains("maxWaiting"))
+    if (auto n = r.integer(*v, child_path(path, "maxWaiting"), 1, 100'000)) bridge.max_waiting = static_cast<std::size_t>(*n);
+}
+
 void read_naming(JsonReader& r, const json::value& value, NamingConfig& naming) {
   const std::string path = "naming";
   auto* obj = r.object(value, path);
@@ -435,7 +452,7 @@ Config parse_config(const json::value& document, std::string source,
   config.source = source;
   if (auto* root = r.object(document, "")) {
     r.check_keys(*root, "", {"mcpServers", "servers", "httpServer", "naming", "$schema", "inputs",
-                             "envPassthrough", "auth", "profiles", "rateLimits", "audit", "pins"});
+                             "envPassthrough", "auth", "profiles", "rateLimits", "audit", "pins", "bridge"});
     // Claude Desktop and Cursor write "mcpServers"; VS Code's mcp.json writes "servers".
     const char* servers_key = root->contains("mcpServers") ? "mcpServers" : "servers";
     servers_key_used = servers_key;
@@ -454,6 +471,7 @@ Config parse_config(const json::value& document, std::string source,
         read_middleware(r, *m, config.middleware);
     }
     if (auto* v = root->if_contains("naming")) read_naming(r, *v, config.naming);
+    if (auto* v = root->if_contains("bridge")) read_bridge(r, *v, config.bridge);
     read_access_sections(r, *root, config);
     // The global envPassthrough applies to every server that does not set its own.
     if (auto* v = root->if_contains("envPassthrough")) {

@@ -213,6 +213,17 @@ struct PinsConfig {
   bool operator==(const PinsConfig&) const = default;
 };
 
+// --- The bridge between the protocol's eras (top-level "bridge") ---
+// A 2026-07-28 client in front of an initialize-era server: a server-to-client request of the
+// server suspends the client's request, which is answered input_required with a requestState
+// the proxy signs (HMAC-SHA256) and resumes when the client retries with its answers.
+struct BridgeConfig {
+  std::string state_key;  // the HMAC key (instances that share it accept each other's states); empty: random per process
+  std::chrono::milliseconds input_timeout{300'000};  // how long a suspended request waits for its retry
+  std::size_t max_waiting = 256;                     // suspended requests at once
+  bool operator==(const BridgeConfig&) const = default;
+};
+
 struct Config {
   std::string source;  // file name, for messages
   std::vector<ServerConfig> servers;
@@ -224,6 +235,7 @@ struct Config {
   RateLimitsConfig rate_limits;
   AuditConfig audit;
   PinsConfig pins;
+  BridgeConfig bridge;
   std::vector<std::string> warnings;  // unknown keys and the like; logged at start
   // Values that came from ${VAR} substitutions: never shown (support/redaction.hpp).
   std::vector<std::string> secrets;

@@ -28,6 +28,8 @@ inline constexpr int kProxyStopping = -32003;
 inline constexpr int kHeaderMismatch = -32020;
 inline constexpr int kMissingClientCapability = -32021;
 inline constexpr int kUnsupportedProtocolVersion = -32022;
+// 2025-11-25 only: the client must complete a URL-mode elicitation (data.elicitations) first.
+inline constexpr int kUrlElicitationRequired = -32042;
 // Internal only, never sent to a client: the server refused a request because it no longer
 // knows the upstream session (HTTP 404, or 400 naming the session), so it provably did not
 // process it; the backend re-initializes and sends it once more.

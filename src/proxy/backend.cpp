@@ -5,6 +5,7 @@
 // clients and the /health view are in backend_lists.cpp, backend_session_state.cpp and
 // backend_health.cpp.
 #include "proxy/backend.hpp"
+#include "proxy/downstream_session.hpp"
 
 #include "mcp/log_level.hpp"
 #include "mcp/protocol.hpp"
@@ -434,6 +435,11 @@ awaitable<json::value> Backend::send_upstream(middleware::Call call, ProxyReques
   if (modern_) {
     auto answered = prepare_modern(method, params, ctx);
     if (answered) co_return std::move(*answered);
+  } else {
+    // A stateless client's retry after a URL elicitation (url_elicitation_as_input) is a new
+    // request to a server of the initialize era, which knows nothing of these.
+    params.erase("inputResponses");
+    params.erase("requestState");
   }
   if (!ctx) co_return co_await peer_->request(method, std::move(params), config_.request_timeout);
   // (A request of the proxy's own, e.g. a list load, is not retried: the reconnect reloads.)
@@ -463,11 +469,20 @@ awaitable<json::value> Backend::send_upstream(middleware::Call call, ProxyReques
   auto deadline = std::chrono::steady_clock::now() + config_.request_timeout;
   auto peer = peer_;
   std::optional<McpError> expired;
+  json::value result;
   try {
-    co_return co_await peer->request(method, params, config_.request_timeout, &ctx->cancellation);
+    result = co_await peer->request(method, params, config_.request_timeout, &ctx->cancellation);
   } catch (const McpError& e) {
     if (e.code() != mcp::error_code::kUpstreamSessionExpired) throw;
     expired.emplace(e);
+  }
+  if (!expired) {
+    // A stateless client answers an input_required result itself; an initialize-era one
+    // through the bridge.
+    auto* session = ctx->downstream();
+    if (modern_ && relay_ && session && !session->stateless())
+      co_return co_await answer_input_required(method, std::move(params), std::move(result), *ctx);
+    co_return result;
   }
   // The server refused it for a session it no longer knows, so it did not run it: once the
   // backend has a new session (it reconnects at once), send it one more time.

@@ -158,6 +158,12 @@ class Backend : public std::enable_shared_from_this<Backend> {
   // envelope); others throw McpError. Returns a result when answered here.
   std::optional<json::value> prepare_modern(const std::string& method, json::object& params,
                                             const ProxyRequest* ctx);
+  // The bridge for an initialize-era client: a modern backend's input_required result becomes
+  // requests to that client (through this backend's client middleware and the Relay), and the
+  // request goes again with its answers as inputResponses and the server's requestState, under
+  // a new id, until the server completes it (a bounded number of rounds).
+  boost::asio::awaitable<json::value> answer_input_required(const std::string& method, json::object params,
+                                                            json::value result, ProxyRequest& ctx);
   // One attempt: (re)start the transport, initialize, load the lists. False on failure.
   boost::asio::awaitable<bool> connect_once();
   void schedule_reconnect(bool immediate = false);

@@ -6,6 +6,7 @@
 #include "mcp/error.hpp"
 #include "mcp/protocol.hpp"
 #include "proxy/downstream_session.hpp"
+#include "proxy/relay.hpp"
 
 #include <boost/json.hpp>
 
@@ -39,12 +40,16 @@ std::string mutual_modern_version(const json::object& discovered) {
 }  // namespace
 
 json::object Backend::modern_envelope(const ProxyRequest* ctx) const {
-  // The capabilities of the client behind the request, when it can answer what a stateless
-  // server asks (an input_required result goes back to it as it is): a stateless client's own.
-  // An initialize-era client cannot be asked that way yet, nor can the proxy's own requests.
+  // The capabilities of the client behind the request: what it can answer of an input_required
+  // result (a stateless client itself; an initialize-era one through answer_input_required).
+  // The proxy's own requests can answer nothing.
   const DownstreamSession* session = ctx ? ctx->downstream() : nullptr;
   json::object capabilities;
-  if (session && session->stateless()) capabilities = session->client_capabilities();
+  if (session) {
+    for (auto name : {"sampling", "elicitation", "roots"})
+      if (auto* c = session->client_capabilities().if_contains(name)) capabilities[name] = *c;
+    if (session->stateless()) capabilities = session->client_capabilities();
+  }
   json::object envelope{{mcp::kMetaProtocolVersion, protocol_version_.empty() ? mcp::kModernProtocolVersions.front()
                                                                               : std::string_view(protocol_version_)},
                         {mcp::kMetaClientCapabilities, std::move(capabilities)},
@@ -135,6 +140,69 @@ std::optional<json::value> Backend::prepare_modern(const std::string& method, js
   if (!meta.is_object()) meta = json::object{};
   for (auto& [key, value] : modern_envelope(ctx)) meta.get_object()[key] = value;
   return std::nullopt;
+}
+
+namespace {
+
+// Bounds on what a server may ask of one request: rounds, and input requests per round.
+constexpr int kMaxInputRounds = 8;
+constexpr std::size_t kMaxInputRequests = 16;
+
+bool input_required(const json::value& result) {
+  auto* r = result.if_object();
+  auto* type = r ? r->if_contains("resultType") : nullptr;
+  return type && type->is_string() && type->get_string() == "input_required";
+}
+
+}  // namespace
+
+awaitable<json::value> Backend::answer_input_required(const std::string& method, json::object params,
+                                                      json::value result, ProxyRequest& ctx) {
+  auto self = shared_from_this();
+  for (int round = 1; input_required(result); ++round) {
+    if (round > kMaxInputRounds)
+      throw McpError(mcp::error_code::kInternalError,
+                     fmt::format("'{}' asked for input more than {} times for one {}: MCProxy gave up", name(),
+                                 kMaxInputRounds, method));
+    auto& r = result.get_object();
+    auto* requests = r.if_contains("inputRequests");
+    std::size_t count = requests && requests->is_object() ? requests->get_object().size() : 0;
+    if (count == 0 || count > kMaxInputRequests)
+      throw McpError(mcp::error_code::kInternalError,
+                     fmt::format("'{}' answered {} with input_required and {} input requests (1 to {} expected)",
+                                 name(), method, count, kMaxInputRequests));
+    json::object responses;
+    for (auto& [key, request] : requests->get_object()) {
+      auto* o = request.if_object();
+      auto* m = o ? o->if_contains("method") : nullptr;
+      if (!m || !m->is_string())
+        throw McpError(mcp::error_code::kInternalError,
+                       fmt::format("'{}' sent an input request without a method ('{}')", name(), std::string(key)));
+      json::object asked;
+      if (auto* p = o->if_contains("params"); p && p->is_object()) asked = p->get_object();
+      spdlog::debug("[{}] {} round {}: input '{}' asked of the client as {}", name(), method, round,
+                    std::string(key), std::string(m->get_string()));
+      // Through this backend's client middleware (innermost first), then the client's own.
+      middleware::Call call{std::string(m->get_string()), std::move(asked)};
+      ProxyRequest* client = &ctx;
+      middleware::ReverseNext to_relay = [self, client](middleware::Call c) {
+        return self->relay_->ask_client(*self, *client, std::move(c));
+      };
+      middleware::ReverseContext from{name(), nullptr};
+      json::value answer = co_await chain_->server_request(std::move(call), from, to_relay);
+      responses[key] = std::move(answer);
+    }
+    params["inputResponses"] = std::move(responses);
+    if (auto* state = r.if_contains("requestState"); state && state->is_string()) params["requestState"] = *state;
+    else params.erase("requestState");
+    if (state_ != BackendState::up || !peer_)
+      throw McpError(mcp::error_code::kBackendUnavailable,
+                     fmt::format("backend '{}' went away while its client answered", name()),
+                     json::object{{"backend", name()}});
+    auto peer = peer_;
+    result = co_await peer->request(method, params, config_.request_timeout, &ctx.cancellation);
+  }
+  co_return result;
 }
 
 }  // namespace mcproxy::proxy

@@ -106,14 +106,19 @@ asio::awaitable<json::value> DownstreamSession::request_client(ClientStream* via
                                                                json::object params,
                                                                std::chrono::milliseconds timeout) {
   if (closed_) throw McpError(mcp::error_code::kInternalError, "the client's session has ended");
-  if (stateless_)
+  if (stateless_ && !input_sink)
     throw McpError(mcp::error_code::kMethodNotFound,
-                   fmt::format("the client speaks protocol {}, which has no server-to-client requests: MCProxy "
-                               "cannot pass on {} to it (use a 2025-11-25 client for servers that ask for it)",
+                   fmt::format("the client speaks protocol {}, which has no server-to-client requests, and "
+                               "'{}' cannot be asked of it as input here (only a tools/call, prompts/get or "
+                               "resources/read can wait for input)",
                                protocol_version_, method));
   const auto id = pending_.next_id();
-  auto message = mcp::make_request(id, method, std::move(params));
-  if (!via || !via->send(message)) send_unsolicited(message);
+  if (stateless_) {
+    input_sink(id, method, params);  // goes out in an input_required result
+  } else {
+    auto message = mcp::make_request(id, method, std::move(params));
+    if (!via || !via->send(message)) send_unsolicited(message);
+  }
   auto result = co_await pending_.wait(id, timeout);
   switch (result.outcome) {
     case mcp::PendingRequests::Outcome::response:

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,9 +85,15 @@ class DownstreamSession final : public middleware::Session,
   // A session made for one modern request: version, capabilities and log level come from the
   // request's own envelope. It is in no table, its id is never shown to the client, and it ends
   // with the request; it has no stream of its own (unsolicited messages are dropped) and cannot
-  // send the client requests (that era has none).
+  // send the client requests (that era has none) except through the era bridge.
   void begin_stateless(const mcp::ModernEnvelope& envelope);
   bool stateless() const noexcept { return stateless_; }
+  // The era bridge (InputBridge): while set, a request to this stateless session's client is
+  // handed to it (to go out in an input_required result) and awaited like any other; without
+  // it such a request fails. `held` keeps the session open past the HTTP exchange or stdio
+  // line that created it, while its request waits for the client's retry.
+  std::function<void(std::int64_t id, std::string_view method, const boost::json::object& params)> input_sink;
+  bool held = false;
   const boost::json::object& client_info() const noexcept { return client_info_; }
 
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();

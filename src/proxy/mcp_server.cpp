@@ -248,7 +248,20 @@ awaitable<std::optional<std::string>> McpServer::handle(std::shared_ptr<Downstre
       spdlog::debug("session {}: response to id {} that nothing waits for: dropped", session->label(), id);
     co_return std::nullopt;
   }
+  if (session->stateless() && bridge_) {
+    InputBridge::Run run = [this, tp = std::string(traceparent)](std::shared_ptr<DownstreamSession> s, mcp::Message m,
+                                                                  ClientStream* via) {
+      return respond(std::move(s), std::move(m), via, tp);
+    };
+    co_return co_await bridge_->serve(std::move(session), std::move(message), stream, std::move(run));
+  }
+  std::string trace_header(traceparent);
+  co_return co_await respond(std::move(session), std::move(message), stream, std::move(trace_header));
+}
 
+awaitable<std::optional<std::string>> McpServer::respond(std::shared_ptr<DownstreamSession> session,
+                                                          mcp::Message message, ClientStream* stream,
+                                                          std::string traceparent) {
   ProxyRequest ctx;
   ctx.session = session;
   ctx.id = message.id();
@@ -350,6 +363,11 @@ awaitable<std::optional<std::string>> McpServer::handle(std::shared_ptr<Downstre
     if (auto* mcp_error = dynamic_cast<const McpError*>(&e)) {
       spdlog::info("session {} req#{} {} failed in {} us: {} ({}) [trace {}]", session->label(),
                    ctx.correlation_id, method, elapsed_us(), e.what(), mcp_error->code(), ctx.trace.trace_id);
+      // A URL elicitation a 2025-11-25 server requires is, in the stateless era, input.
+      if (session->stateless() && mcp_error->code() == ec::kUrlElicitationRequired) {
+        auto asked = url_elicitation_as_input(mcp_error->data());
+        if (asked) co_return json::serialize(mcp::make_result(ctx.id, std::move(*asked)));
+      }
       // A code the client's era retired is mapped (stateless era: -32002 is -32602).
       if (session->stateless() && modern_error_code(mcp_error->code()) != mcp_error->code())
         co_return json::serialize(mcp::make_error(

@@ -19,6 +19,7 @@
 #include "proxy/aggregator.hpp"
 #include "proxy/client_stream.hpp"
 #include "proxy/downstream_session.hpp"
+#include "proxy/input_bridge.hpp"
 #include "proxy/proxy_metrics.hpp"
 #include "proxy/session_manager.hpp"
 
@@ -55,7 +56,16 @@ class McpServer {
   std::size_t requests_in_flight() const noexcept { return in_flight_; }
   boost::asio::awaitable<bool> drain(std::chrono::steady_clock::time_point deadline);
 
+  // The era bridge for stateless clients in front of servers that ask them things (set by the
+  // Proxy; without it such a question fails with a reason).
+  void set_bridge(std::shared_ptr<InputBridge> bridge) { bridge_ = std::move(bridge); }
+  InputBridge* bridge() const noexcept { return bridge_.get(); }
+
  private:
+  // One request, start to end: the regular path every request takes (the bridge wraps it).
+  boost::asio::awaitable<std::optional<std::string>> respond(std::shared_ptr<DownstreamSession> session,
+                                                             mcp::Message message, ClientStream* stream,
+                                                             std::string traceparent);
   struct SessionPipeline {
     std::shared_ptr<const middleware::Pipeline> pipeline;
     std::uint64_t generation = 0;
@@ -78,6 +88,7 @@ class McpServer {
   std::uint64_t next_correlation_id_ = 1;
   std::size_t in_flight_ = 0;
   boost::asio::steady_timer* drain_waiter_ = nullptr;  // set while drain() waits
+  std::shared_ptr<InputBridge> bridge_;
 };
 
 }  // namespace mcproxy::proxy

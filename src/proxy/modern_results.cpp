@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include <fmt/format.h>
+
 namespace mcproxy::proxy {
 
 namespace json = boost::json;
@@ -54,8 +56,8 @@ void adapt_result_for_legacy(std::string_view method, json::value& result) {
     throw mcp::McpError(mcp::error_code::kInternalError,
                         "the server answered " + std::string(method) + " with input_required" +
                             (asked.empty() ? "" : " (" + asked + ")") +
-                            ": MCProxy does not yet turn that into requests to a 2025-11-25 client; use a "
-                            "2026-07-28 client for this server");
+                            " that did not come from a server MCProxy asks on the client's behalf: a 2025-11-25 "
+                            "client cannot answer it");
   }
   r->erase("resultType");
   r->erase("ttlMs");
@@ -64,6 +66,27 @@ void adapt_result_for_legacy(std::string_view method, json::value& result) {
     meta->get_object().erase(mcp::kMetaServerInfo);
     if (meta->get_object().empty()) r->erase("_meta");
   }
+}
+
+std::optional<json::value> url_elicitation_as_input(const json::value& data) {
+  auto* o = data.if_object();
+  auto* list = o ? o->if_contains("elicitations") : nullptr;
+  if (!list || !list->is_array() || list->get_array().empty()) return std::nullopt;
+  json::object requests;
+  std::size_t index = 0;
+  for (auto& e : list->get_array()) {
+    auto* item = e.if_object();
+    auto* url = item ? item->if_contains("url") : nullptr;
+    if (!url || !url->is_string()) continue;
+    json::object params{{"mode", "url"}, {"url", *url}};
+    if (auto* m = item->if_contains("message"); m && m->is_string()) params["message"] = *m;
+    else params["message"] = "Open this URL to continue";
+    requests[fmt::format("url-{}", index++)] = json::object{{"method", "elicitation/create"}, {"params", std::move(params)}};
+  }
+  if (requests.empty()) return std::nullopt;
+  return json::value(json::object{{"resultType", "input_required"},
+                                  {"inputRequests", std::move(requests)},
+                                  {"_meta", json::object{{mcp::kMetaServerInfo, proxy_server_info()}}}});
 }
 
 int modern_error_code(int code) noexcept {

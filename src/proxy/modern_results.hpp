@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace mcproxy::proxy {
@@ -21,10 +22,15 @@ struct CachePolicy {
 void adapt_result_for_modern(std::string_view method, boost::json::value& result, const CachePolicy& cache);
 
 // For an initialize-era client, a result that came from a stateless-era backend: resultType,
-// ttlMs, cacheScope and the serverInfo of _meta are dropped. An input_required result throws
-// McpError: the server asks the client for input, which MCProxy does not yet turn into the
-// initialize era's server-to-client requests.
+// ttlMs, cacheScope and the serverInfo of _meta are dropped. An input_required result that is
+// still one here (the backend bridge, Backend::answer_input_required, answers those of a
+// backend) throws McpError: that client has no way to answer it.
 void adapt_result_for_legacy(std::string_view method, boost::json::value& result);
+
+// A 2025-11-25 server's -32042 (complete these URL-mode elicitations, then retry), for a
+// stateless client: the input_required result that asks the same of it. No requestState: its
+// retry is a new request upstream. Nullopt when `data` names no elicitation.
+std::optional<boost::json::value> url_elicitation_as_input(const boost::json::value& data);
 
 // -32002 (resource not found) is retired in 2026-07-28: -32602. Other codes unchanged.
 int modern_error_code(int code) noexcept;

@@ -11,6 +11,7 @@
 #include "proxy/call_feed.hpp"
 #include "proxy/pin_guard.hpp"
 #include "proxy/proxy_metrics.hpp"
+#include "support/digest.hpp"
 #include "support/redaction.hpp"
 #include "transport/http_server.hpp"
 
@@ -91,6 +92,11 @@ Proxy::Proxy(config::Config config, middleware::Plan plan, Downstream downstream
   sessions_ = std::make_unique<SessionManager>(executor, config_, plan_, *relay_, shared_);
   server_ = std::make_unique<McpServer>(*sessions_, proxy_chain(access_, config_, plan_.proxy));
   relay_->proxy_pipeline = [server = server_.get()](DownstreamSession& s) { return server->pipeline_for(s); };
+  // This instance's name in the requestStates it signs (several instances may share the key).
+  server_->set_bridge(std::make_shared<InputBridge>(executor, *sessions_, config_.bridge,
+                                                    support::base64url_encode(support::random_bytes(6))));
+  if (config_.bridge.state_key.empty())
+    spdlog::debug("bridge: requestStates are signed with a key made for this process (bridge.stateKey shares one)");
   config_status_.loaded_at = now_iso();
 
   if (downstream_ == Downstream::http) {
@@ -345,6 +351,9 @@ awaitable<void> Proxy::shutdown() {
   // not polled). Then hard: the rest are cancelled and answered "MCProxy is stopping" (a short
   // bound for those answers to go out), and the sessions end.
   auto deadline = std::chrono::steady_clock::now() + config_.http.shutdown_grace;
+  if (auto* bridge = server_->bridge())
+    if (auto n = bridge->abandon_waiting(); n > 0)
+      spdlog::info("{} requests waiting for their clients' input: cancelled", n);
   if (auto n = server_->requests_in_flight(); n > 0)
     spdlog::info("waiting up to {} s for {} requests in flight", config_.http.shutdown_grace.count(), n);
   bool drained = co_await server_->drain(deadline);

@@ -233,13 +233,27 @@ asio::awaitable<json::value> Relay::on_backend_request(Backend& backend, middlew
     spdlog::info("[{}] {} while requests of {} clients are in flight: sent to session {} (the "
                  "oldest; use sessionMode \"per-client\" to make this unambiguous)",
                  backend.name(), call.name, to.others + 1, to.session->label());
-  auto session = to.session;
-  if (!session || session->closed()) {
+  if (!to.session || to.session->closed()) {
     throw McpError(ec::kInternalError,
                    fmt::format("MCProxy has no client to send '{}' to: no client request is in "
                                "flight on '{}'",
                                call.name, backend.name()));
   }
+  ClientStream* via = to.ctx ? to.ctx->stream : nullptr;
+  auto session = to.session;
+  co_return co_await request_session(backend, std::move(session), via, std::move(call));
+}
+
+asio::awaitable<json::value> Relay::ask_client(Backend& backend, ProxyRequest& ctx, middleware::Call call) {
+  auto session = ctx.downstream_ptr();
+  if (!session || session->closed())
+    throw McpError(ec::kInternalError, fmt::format("the client's session ended before '{}' could ask it", backend.name()));
+  ClientStream* via = ctx.stream;
+  co_return co_await request_session(backend, std::move(session), via, std::move(call));
+}
+
+asio::awaitable<json::value> Relay::request_session(Backend& backend, std::shared_ptr<DownstreamSession> session,
+                                                    ClientStream* via, middleware::Call call) {
   if (auto capability = required_capability(call.name);
       !capability.empty() && !session->has_client_capability(capability)) {
     throw McpError(ec::kMethodNotFound,
@@ -248,7 +262,6 @@ asio::awaitable<json::value> Relay::on_backend_request(Backend& backend, middlew
                                call.name, capability));
   }
   spdlog::debug("[{}] {} -> session {}", backend.name(), call.name, session->label());
-  ClientStream* via = to.ctx ? to.ctx->stream : nullptr;
   // Then the proxy middleware of that session, and at last the client.
   middleware::ReverseNext to_client = [session, via](middleware::Call c) -> asio::awaitable<json::value> {
     co_return co_await session->request_client(via, c.name, std::move(c.params), kClientRequestTimeout);

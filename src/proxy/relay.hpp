@@ -53,6 +53,10 @@ class Relay {
   // A backend's request to a client (sampling, elicitation, roots), after its client
   // middleware saw it; returns the client's answer.
   boost::asio::awaitable<boost::json::value> on_backend_request(Backend& backend, middleware::Call call);
+  // A request to the client of one request in flight, on its stream (a modern backend's
+  // input_required answered for an initialize-era client): the same checks and proxy
+  // middleware as on_backend_request, without the attribution.
+  boost::asio::awaitable<boost::json::value> ask_client(Backend& backend, ProxyRequest& ctx, middleware::Call call);
 
   // The proxy middleware a session's messages go through (set by McpServer): the reverse path
   // passes through it too, once the message is attributed to that session.
@@ -79,6 +83,8 @@ class Relay {
     std::size_t others = 0;
   };
   Attribution attribute(Backend& backend, const boost::json::object& params);
+  boost::asio::awaitable<boost::json::value> request_session(Backend& backend, std::shared_ptr<DownstreamSession> session,
+                                                             ClientStream* via, middleware::Call call);
   void deliver(const Attribution& to, const boost::json::object& message);
   // `note` through `session`'s proxy middleware; false when a layer dropped it.
   bool through_proxy_middleware(DownstreamSession& session, const Backend& from, middleware::Call& note);

@@ -52,6 +52,7 @@ std::shared_ptr<DownstreamSession> SessionManager::create_stateless(const mcp::M
 }
 
 void SessionManager::end_stateless(DownstreamSession& session) {
+  if (session.held) return;  // its request waits for the client's retry (InputBridge ends it)
   session.close();
   release(session);
 }

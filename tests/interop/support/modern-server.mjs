@@ -1,6 +1,8 @@
 // A server of protocol 2026-07-28 built with the official SDK v2 (@modelcontextprotocol/server,
 // pinned in tests/package.json): stateless, answering server/discover, with a tool that reports
-// progress, one that logs, a prompt and a resource. The SDK serves both eras (it also answers a
+// progress, one that logs, a prompt and a resource, and tools of the multi round-trip pattern
+// (input_required): `deploy` asks for a confirmation, `survey` asks in two rounds (a name by
+// elicitation, then a sampling completion, carrying the first answer in its requestState). The SDK serves both eras (it also answers a
 // legacy initialize), so the proxy's era detection is what decides how it is spoken to.
 //   node modern-server.mjs            stdio
 //   node modern-server.mjs --http P   Streamable HTTP on 127.0.0.1:P/mcp (P = 0: any port; the
@@ -10,12 +12,14 @@
 import fs from 'node:fs';
 import http from 'node:http';
 
-import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import { McpServer, acceptedContent, createMcpHandler, inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import * as z from 'zod/v4';
 
 const log = process.env.MODERN_SERVER_LOG;
 const record = (entry) => { if (log) fs.appendFileSync(log, `${JSON.stringify(entry)}\n`); };
+// What a retry of the multi round-trip pattern carries (absent on a first call).
+const roundOf = (params) => ({ inputResponses: params?.inputResponses, requestState: params?.requestState });
 
 function makeServer() {
   const server = new McpServer({ name: 'modern-fixture', version: '2.0.0' }, { capabilities: { logging: {} } });
@@ -34,6 +38,40 @@ function makeServer() {
     }
     return { content: [{ type: 'text', text: `counted to ${n}` }] };
   });
+  const confirmation = z.object({ confirm: z.boolean() });
+  server.registerTool('deploy', {
+    description: 'Deploys to an environment once the user confirms',
+    inputSchema: z.object({ env: z.string() }),
+  }, async ({ env }, ctx) => {
+    const answer = inputResponse(ctx.mcpReq.inputResponses, 'confirm');
+    if (answer.kind === 'elicit' && answer.action !== 'accept') return { content: [{ type: 'text', text: `not deployed to ${env} (${answer.action})` }] };
+    if (acceptedContent(ctx.mcpReq.inputResponses, 'confirm', confirmation)?.confirm === true) {
+      return { content: [{ type: 'text', text: `deployed to ${env}` }] };
+    }
+    return inputRequired({ inputRequests: { confirm: inputRequired.elicit({ message: `Deploy to ${env}?`, requestedSchema: confirmation }) } });
+  });
+  const named = z.object({ name: z.string() });
+  server.registerTool('survey', {
+    description: 'Asks for a name, then for a completion about it',
+    inputSchema: z.object({}),
+  }, async (_args, ctx) => {
+    const state = ctx.mcpReq.requestState?.();
+    const name = acceptedContent(ctx.mcpReq.inputResponses, 'who', named)?.name;
+    if (state === undefined && name === undefined) {
+      return inputRequired({ inputRequests: { who: inputRequired.elicit({ message: 'Your name?', requestedSchema: named }) } });
+    }
+    if (state === undefined) {
+      // The second round: the name travels in the state (the retry carries this round's answers only).
+      return inputRequired({
+        inputRequests: { line: inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: `A line about ${name}` } }], maxTokens: 50 }) },
+        requestState: `survey:${Buffer.from(name).toString('base64url')}`,
+      });
+    }
+    const who = Buffer.from(String(state).replace(/^survey:/, ''), 'base64url').toString('utf8');
+    const line = inputResponse(ctx.mcpReq.inputResponses, 'line');
+    const text = line.kind === 'sampling' ? line.result.content.text : '(no completion)';
+    return { content: [{ type: 'text', text: `survey of ${who}: ${text}` }] };
+  });
   server.registerPrompt('haiku', {
     description: 'A haiku about a topic',
     argsSchema: z.object({ topic: z.string() }),
@@ -51,7 +89,7 @@ if (httpIndex < 0) {
   let handler;
   Object.defineProperty(transport, 'onmessage', {
     get: () => handler && ((message, extra) => {
-      if (message.method) record({ method: message.method, meta: message.params?._meta ?? null });
+      if (message.method) record({ method: message.method, meta: message.params?._meta ?? null, ...roundOf(message.params) });
       handler(message, extra);
     }),
     set: (h) => { handler = h; },
@@ -68,7 +106,7 @@ if (httpIndex < 0) {
     try { parsed = JSON.parse(body.toString('utf8')); } catch { parsed = undefined; }
     if (parsed?.method) {
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('mcp-')));
-      record({ method: parsed.method, meta: parsed.params?._meta ?? null, headers, httpMethod: req.method });
+      record({ method: parsed.method, meta: parsed.params?._meta ?? null, headers, httpMethod: req.method, ...roundOf(parsed.params) });
     }
     const abort = new AbortController();
     res.on('close', () => abort.abort());
