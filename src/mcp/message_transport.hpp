@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 #include <string_view>
 
 namespace mcproxy::mcp {
@@ -30,6 +32,8 @@ class MessageTransport {
     std::string protocol_version;  // empty: not a request of the stateless era
     std::string method;
     std::string name;
+    // Mcp-Param-<name>: value, in header form (SEP-2243), for a tools/call.
+    std::vector<std::pair<std::string, std::string>> params;
   };
   virtual void send_request(std::string message, const RequestHeaders& headers) {
     (void)headers;

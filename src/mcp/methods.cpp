@@ -85,4 +85,11 @@ std::string_view list_changed_method(ListKind k) noexcept {
   return {};
 }
 
+std::string_view required_client_capability(std::string_view method) noexcept {
+  if (method == "sampling/createMessage") return "sampling";
+  if (method == "elicitation/create") return "elicitation";
+  if (method == "roots/list") return "roots";
+  return {};
+}
+
 }  // namespace mcproxy::mcp

@@ -169,4 +169,8 @@ std::string_view list_key(ListKind k) noexcept;         // "tools", ..., "resour
 std::string_view list_capability(ListKind k) noexcept;  // "tools", "prompts", "resources"
 std::string_view list_changed_method(ListKind k) noexcept;  // "notifications/tools/list_changed"
 
+// The client capability a server-to-client request needs ("sampling", "elicitation",
+// "roots"), or empty.
+std::string_view required_client_capability(std::string_view method) noexcept;
+
 }  // namespace mcproxy::mcp

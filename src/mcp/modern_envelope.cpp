@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace mcproxy::mcp {
 
@@ -178,6 +179,46 @@ std::optional<EdgeRejection> check_standard_headers(const StandardHeaders& heade
   if (body_value && *decoded != body_name)
     return header_mismatch(std::string(raw), body_name,
                     fmt::format("Mcp-Name names \"{}\" but the body's params.{} is \"{}\"", *decoded, field, body_name));
+  return std::nullopt;
+}
+
+std::vector<ParamHeader> param_headers(const json::object& input_schema, const json::object& arguments) {
+  std::vector<ParamHeader> out;
+  auto* properties = input_schema.if_contains("properties");
+  if (!properties || !properties->is_object()) return out;
+  for (auto& [key, property] : properties->get_object()) {
+    auto* marked = property.is_object() ? property.get_object().if_contains("x-mcp-header") : nullptr;
+    if (!marked || !marked->is_string() || marked->get_string().empty()) continue;
+    auto* argument = arguments.if_contains(key);
+    if (!argument) continue;
+    std::string text;
+    if (argument->is_string()) text = argument->get_string();
+    else if (argument->is_bool()) text = argument->get_bool() ? "true" : "false";
+    else if (argument->is_number()) text = json::serialize(*argument);
+    else continue;  // objects, arrays and null are not mirrored
+    out.push_back({std::string(marked->get_string()), std::move(text)});
+  }
+  return out;
+}
+
+std::optional<EdgeRejection> check_param_headers(const std::vector<ParamHeader>& expected,
+                                                 const std::vector<ParamHeader>& received) {
+  auto same_name = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
+  };
+  for (auto& want : expected) {
+    auto it = std::find_if(received.begin(), received.end(), [&](auto& r) { return same_name(r.name, want.name); });
+    std::string header = "Mcp-Param-" + want.name;
+    if (it == received.end())
+      return header_mismatch("(missing)", want.value, fmt::format("{} is missing; the body's argument is set", header));
+    auto raw = trim_ows(it->value);
+    auto decoded = decode_header_value(raw);
+    if (!decoded)
+      return header_mismatch(std::string(raw), want.value, fmt::format("{} is not valid Base64 in its =?base64?...?= form", header));
+    if (*decoded != want.value)
+      return header_mismatch(std::string(raw), want.value, fmt::format("{} disagrees with the body's argument", header));
+  }
   return std::nullopt;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace mcproxy::mcp {
 
@@ -69,6 +70,21 @@ struct StandardHeaders {
 std::optional<EdgeRejection> check_standard_headers(const StandardHeaders& headers, std::string_view method,
                                                     const boost::json::object& params,
                                                     std::string_view envelope_version);
+
+// --- Mcp-Param-* (SEP-2243): a tool parameter marked "x-mcp-header": "<Name>" in its
+// inputSchema travels in the body and, mirrored, in the header Mcp-Param-<Name> ---
+struct ParamHeader {
+  std::string name;   // <Name> as the schema spells it (header names are case-insensitive)
+  std::string value;  // the argument's value as text (not yet in header form)
+};
+// The headers a tools/call with `arguments` must carry for a tool of `input_schema`: one per
+// marked top-level property whose argument is a string, number or boolean.
+std::vector<ParamHeader> param_headers(const boost::json::object& input_schema, const boost::json::object& arguments);
+// -32020 (HTTP 400) when a header `expected` names is missing, not valid in its Base64 form, or
+// disagrees with the body. `received` are the request's Mcp-Param-* headers (name after the
+// prefix, value as sent).
+std::optional<EdgeRejection> check_param_headers(const std::vector<ParamHeader>& expected,
+                                                 const std::vector<ParamHeader>& received);
 
 // 404 + -32601 for a method the stateless era does not have (initialize, ping,
 // logging/setLevel, resources/(un)subscribe, ...), an unknown one, and subscriptions/listen,

@@ -35,7 +35,8 @@ void RpcPeer::attach() {
 
 awaitable<json::value> RpcPeer::request(std::string_view method, json::object params,
                                         std::chrono::milliseconds timeout,
-                                        Cancellation* cancellation, std::string_view limit_name) {
+                                        Cancellation* cancellation, std::string_view limit_name,
+                                        std::vector<std::pair<std::string, std::string>> param_headers) {
   if (closed_) {
     throw McpError(error_code::kBackendUnavailable,
                    fmt::format("backend '{}' is unavailable: {}", name_, close_reason_),
@@ -44,6 +45,7 @@ awaitable<json::value> RpcPeer::request(std::string_view method, json::object pa
   auto self = shared_from_this();  // the frame may outlive the owner at shutdown
   const std::int64_t id = pending_.next_id();
   auto headers = headers_of(method, params);
+  if (!headers.protocol_version.empty()) headers.params = std::move(param_headers);
   auto message = json::serialize(make_request(id, method, std::move(params)));
   if (bytes_out_) bytes_out_->add(message.size());
   transport_.send_request(std::move(message), headers);

@@ -39,7 +39,8 @@ class RpcPeer : public std::enable_shared_from_this<RpcPeer> {
   boost::asio::awaitable<json::value> request(std::string_view method, json::object params,
                                               std::chrono::milliseconds timeout,
                                               Cancellation* cancellation = nullptr,
-                                              std::string_view limit_name = "requestTimeoutMs");
+                                              std::string_view limit_name = "requestTimeoutMs",
+                                              std::vector<std::pair<std::string, std::string>> param_headers = {});
   void notify(std::string_view method, json::object params = {});
 
   // Fails every request in flight at once (the connection is gone) and refuses new ones.

@@ -470,8 +470,12 @@ awaitable<json::value> Backend::send_upstream(middleware::Call call, ProxyReques
   auto peer = peer_;
   std::optional<McpError> expired;
   json::value result;
+  auto param_headers = modern_ && call.method == mcp::Method::tools_call
+                           ? upstream_param_headers(params, ctx)
+                           : std::vector<std::pair<std::string, std::string>>{};
   try {
-    result = co_await peer->request(method, params, config_.request_timeout, &ctx->cancellation);
+    result = co_await peer->request(method, params, config_.request_timeout, &ctx->cancellation, "requestTimeoutMs",
+                                    std::move(param_headers));
   } catch (const McpError& e) {
     if (e.code() != mcp::error_code::kUpstreamSessionExpired) throw;
     expired.emplace(e);

@@ -5,6 +5,7 @@
 // fails or dies is reported and left out; it never takes the proxy down.
 
 #include "config/config.hpp"
+#include "mcp/modern_envelope.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "support/task_group.hpp"
 #include "mcp/rpc_peer.hpp"
@@ -97,6 +98,9 @@ class Backend : public std::enable_shared_from_this<Backend> {
   boost::asio::awaitable<void> load_lists();
   bool lists_loaded() const noexcept;
   const json::array& list(ListKind kind) const noexcept;
+  // What a tools/call of this server's tool `tool` (its own name) with `arguments` must carry
+  // as Mcp-Param-* headers, by the tool's inputSchema (x-mcp-header).
+  std::vector<mcp::ParamHeader> param_headers_of(std::string_view tool, const json::object& arguments) const;
 
   json::object health() const;
   // Its counters (shared by every instance of this server); null without metrics (unit tests).
@@ -158,6 +162,10 @@ class Backend : public std::enable_shared_from_this<Backend> {
   // envelope); others throw McpError. Returns a result when answered here.
   std::optional<json::value> prepare_modern(const std::string& method, json::object& params,
                                             const ProxyRequest* ctx);
+  // The Mcp-Param-* headers of a tools/call to a modern HTTP backend: mirrored from the
+  // arguments its own schema marks, and the client's others forwarded as they came.
+  std::vector<std::pair<std::string, std::string>> upstream_param_headers(const json::object& params,
+                                                                          const ProxyRequest* ctx) const;
   // The bridge for an initialize-era client: a modern backend's input_required result becomes
   // requests to that client (through this backend's client middleware and the Relay), and the
   // request goes again with its answers as inputResponses and the server's requestState, under

@@ -14,6 +14,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace mcproxy::proxy {
 
 namespace asio = boost::asio;
@@ -142,6 +145,40 @@ std::optional<json::value> Backend::prepare_modern(const std::string& method, js
   return std::nullopt;
 }
 
+std::vector<mcp::ParamHeader> Backend::param_headers_of(std::string_view tool, const json::object& arguments) const {
+  for (auto& t : list(ListKind::tools)) {
+    auto* o = t.if_object();
+    auto* n = o ? o->if_contains("name") : nullptr;
+    if (!n || !n->is_string() || n->get_string() != tool) continue;
+    auto* schema = o->if_contains("inputSchema");
+    if (!schema || !schema->is_object()) return {};
+    return mcp::param_headers(schema->get_object(), arguments);
+  }
+  return {};
+}
+
+std::vector<std::pair<std::string, std::string>> Backend::upstream_param_headers(const json::object& params,
+                                                                                 const ProxyRequest* ctx) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto* name = params.if_contains("name");
+  auto* arguments = params.if_contains("arguments");
+  if (name && name->is_string() && arguments && arguments->is_object())
+    for (auto& h : param_headers_of(name->get_string(), arguments->get_object()))
+      out.emplace_back(h.name, mcp::encode_header_value(h.value));
+  // Intermediaries forward the Mcp-Param-* headers they do not recognize (SEP-2243).
+  const DownstreamSession* session = ctx ? ctx->downstream() : nullptr;
+  if (session)
+    for (auto& h : session->param_headers) {
+      bool mirrored = std::any_of(out.begin(), out.end(), [&](auto& o) {
+        return o.first.size() == h.name.size() &&
+               std::equal(o.first.begin(), o.first.end(), h.name.begin(),
+                          [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
+      });
+      if (!mirrored) out.emplace_back(h.name, h.value);
+    }
+  return out;
+}
+
 namespace {
 
 // Bounds on what a server may ask of one request: rounds, and input requests per round.
@@ -200,7 +237,10 @@ awaitable<json::value> Backend::answer_input_required(const std::string& method,
                      fmt::format("backend '{}' went away while its client answered", name()),
                      json::object{{"backend", name()}});
     auto peer = peer_;
-    result = co_await peer->request(method, params, config_.request_timeout, &ctx.cancellation);
+    auto param_headers = method == "tools/call" ? upstream_param_headers(params, &ctx)
+                                                : std::vector<std::pair<std::string, std::string>>{};
+    result = co_await peer->request(method, params, config_.request_timeout, &ctx.cancellation, "requestTimeoutMs",
+                                    std::move(param_headers));
   }
   co_return result;
 }

@@ -94,6 +94,10 @@ class DownstreamSession final : public middleware::Session,
   // line that created it, while its request waits for the client's retry.
   std::function<void(std::int64_t id, std::string_view method, const boost::json::object& params)> input_sink;
   bool held = false;
+  bool awaiting_retry = false;  // held, and no exchange of the client waits on it now
+  // A stateless request's Mcp-Param-* headers as they came (bounded): checked against the
+  // tool's schema at the edge; those its server does not declare are forwarded as they are.
+  std::vector<mcp::ParamHeader> param_headers;
   const boost::json::object& client_info() const noexcept { return client_info_; }
 
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();

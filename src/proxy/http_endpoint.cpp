@@ -44,6 +44,20 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 // Methods answered from memory need no disconnect watch.
+// The stateless era answers its request errors -32020, -32021 and -32022 with HTTP 400, also
+// when a backend raised them (a server asked for a capability the client did not declare).
+http::status modern_error_status(const std::string& response) {
+  if (response.find("\"error\"") == std::string::npos) return http::status::ok;
+  boost::system::error_code parse_error;
+  auto doc = json::parse(response, parse_error);
+  auto* error = !parse_error && doc.is_object() ? doc.get_object().if_contains("error") : nullptr;
+  auto* code = error && error->is_object() ? error->get_object().if_contains("code") : nullptr;
+  if (!code || !code->is_int64() || doc.get_object().contains("result")) return http::status::ok;
+  auto c = code->get_int64();
+  bool bad_request = c == ec::kHeaderMismatch || c == ec::kMissingClientCapability || c == ec::kUnsupportedProtocolVersion;
+  return bad_request ? http::status::bad_request : http::status::ok;
+}
+
 bool may_take_long(std::string_view method) {
   return !(method == "ping" || method == "initialize" || method.ends_with("/list"));
 }
@@ -561,7 +575,8 @@ awaitable<void> HttpEndpoint::answer_on_stream(HttpRequest& request, HttpExchang
       array.push_back(']');
       stream.finish(std::move(array), json_ok);
     } else {
-      stream.finish(std::move(responses.front()), json_ok);
+      auto status = session->stateless() ? modern_error_status(responses.front()) : http::status::ok;
+      stream.finish(std::move(responses.front()), json_ok, status);
     }
   };
   co_await (process() && stream.write_loop());

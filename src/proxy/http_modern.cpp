@@ -6,8 +6,11 @@
 #include "proxy/http_endpoint.hpp"
 
 #include "mcp/modern_envelope.hpp"
+#include "proxy/aggregator.hpp"
+#include "proxy/backend.hpp"
 #include "proxy/http_replies.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 
 #include <spdlog/spdlog.h>
@@ -29,6 +32,20 @@ std::optional<std::string_view> header_of(const HttpRequest& request, std::strin
   auto it = request.find(name);
   if (it == request.end()) return std::nullopt;
   return std::string_view(it->value());
+}
+
+constexpr std::string_view kParamPrefix = "mcp-param-";
+constexpr std::size_t kMaxParamHeaders = 64;
+
+// The Mcp-Param-* headers a tools/call must carry: by the schema of the tool it names, as its
+// server declared it.
+std::vector<mcp::ParamHeader> expected_param_headers(const DownstreamSession& session, const json::object& params) {
+  auto* name = params.if_contains("name");
+  auto* arguments = params.if_contains("arguments");
+  if (!session.aggregator || !name || !name->is_string() || !arguments || !arguments->is_object()) return {};
+  auto* route = session.aggregator->tool_route(std::string(name->get_string()));
+  if (!route) return {};
+  return route->backend->param_headers_of(route->original, arguments->get_object());
 }
 
 }  // namespace
@@ -78,6 +95,20 @@ awaitable<void> HttpEndpoint::serve_modern(HttpRequest& request, HttpExchange& e
     DownstreamSession& session;
     ~End() { sessions.end_stateless(session); }
   } end{sessions_, *session};
+  // Mcp-Param-* (SEP-2243): kept to be forwarded, and checked against the tool's own schema.
+  for (auto& field : request) {
+    std::string_view name = field.name_string();
+    if (name.size() > kParamPrefix.size() && boost::beast::iequals(name.substr(0, kParamPrefix.size()), kParamPrefix) &&
+        session->param_headers.size() < kMaxParamHeaders)
+      session->param_headers.push_back({std::string(name.substr(kParamPrefix.size())), std::string(field.value())});
+  }
+  if (message.method() == "tools/call") {
+    auto mismatch = mcp::check_param_headers(expected_param_headers(*session, message.params()), session->param_headers);
+    if (mismatch) {
+      co_await refuse(*mismatch);
+      co_return;
+    }
+  }
   std::vector<mcp::Message> messages;
   messages.push_back(std::move(message));
   std::vector<json::object> no_errors;

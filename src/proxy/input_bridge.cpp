@@ -160,6 +160,24 @@ awaitable<std::optional<std::string>> InputBridge::next_turn(std::shared_ptr<Sus
       // Questions asked at the same moment (several at once upstream) go out together.
       co_await asio::post(core_, asio::use_awaitable);
       if (s->done) continue;
+      // A question the client declared it cannot answer fails its request, as the era says.
+      std::string_view missing;
+      for (auto& q : s->questions) {
+        auto needed = mcp::required_client_capability(q.method);
+        if (!q.sent && !needed.empty() && !s->session->has_client_capability(needed)) missing = needed;
+      }
+      if (!missing.empty()) {
+        spdlog::info("session {}: {} {} needs the client's '{}' capability, which it did not declare", s->session->label(),
+                     s->method, s->name, missing);
+        auto refusal = mcp::make_error(
+            id, mcp::McpError(mcp::error_code::kMissingClientCapability,
+                              fmt::format("'{}' needs the client capability '{}', which this request did not declare",
+                                          s->name.empty() ? s->method : s->name, missing),
+                              json::object{{"requiredCapabilities", json::object{{missing, json::object{}}}}}));
+        if (!s->id.empty()) waiting_.erase(s->id);
+        abandon(*s);  // the upstream request is cancelled with the session
+        co_return json::serialize(refusal);
+      }
       if (s->id.empty() && waiting_.size() >= max_waiting_) {
         // No room to hold one more: the server's questions fail as they would without the bridge.
         spdlog::warn("session {}: {} requests already wait for their clients' input (bridge.maxWaiting): a "
@@ -198,6 +216,7 @@ awaitable<std::optional<std::string>> InputBridge::next_turn(std::shared_ptr<Sus
       spdlog::info("session {}: {} {} waits for the client's input ({} question(s)) [suspension {}]",
                    s->session->label(), s->method, s->name, s->questions.size(), s->id.substr(0, 8));
       s->stream.target = nullptr;
+      s->session->awaiting_retry = true;
       arm_expiry(s);
       co_return json::serialize(mcp::make_result(id, std::move(result)));
     }
@@ -241,6 +260,7 @@ awaitable<std::optional<std::string>> InputBridge::resume(std::shared_ptr<Downst
                 s->name, s->id.substr(0, 8));
   s->expiry.cancel();
   s->serving = true;
+  s->session->awaiting_retry = false;
   s->stream.target = stream;
   struct Serving {
     Suspended& s;
@@ -254,6 +274,7 @@ awaitable<std::optional<std::string>> InputBridge::resume(std::shared_ptr<Downst
 
 void InputBridge::finish(Suspended& s) {
   s.expiry.cancel();
+  s.session->awaiting_retry = false;
   s.session->input_sink = nullptr;
   if (s.id.empty()) return;
   waiting_.erase(s.id);
@@ -278,6 +299,7 @@ void InputBridge::arm_expiry(const std::shared_ptr<Suspended>& s) {
 
 void InputBridge::abandon(Suspended& s) {
   s.expiry.cancel();
+  s.session->awaiting_retry = false;
   s.session->input_sink = nullptr;
   s.session->held = false;
   sessions_.end_stateless(*s.session);  // fails its questions and cancels the request upstream

@@ -37,10 +37,11 @@ bool PostStream::send_serialized(std::string message) {
   return true;
 }
 
-void PostStream::finish(std::string payload, bool json_ok) {
+void PostStream::finish(std::string payload, bool json_ok, http::status status) {
   if (abandoned_) return;
   final_ = std::move(payload);
   json_ok_ = json_ok;
+  final_status_ = status;
   wake_.cancel();
 }
 
@@ -76,7 +77,7 @@ awaitable<void> PostStream::write_loop() {
       co_return;
     }
     if (queue_.empty() && final_ && !started_ && json_ok_) {
-      transport::HttpResponse res(http::status::ok, 11);
+      transport::HttpResponse res(final_status_, 11);
       res.set(http::field::content_type, "application/json");
       res.body() = std::move(*final_);
       co_await exchange_.respond(std::move(res));

@@ -36,7 +36,8 @@ class PostStream final : public ClientStream {
   bool send_serialized(std::string message) override;
   // The final response (serialized): as the stream's last event if one was started, else as
   // a JSON body when `json_ok` (the client accepts JSON). The writer ends after it.
-  void finish(std::string payload, bool json_ok);
+  // `status` is that of a JSON body (an error of the stateless era may be a 400).
+  void finish(std::string payload, bool json_ok, boost::beast::http::status status = boost::beast::http::status::ok);
   // No response will come (the client cancelled the request): what is queued is written, then
   // the event stream ends, or, when none was started, the POST gets 202 with no body.
   void finish_without_response();
@@ -58,6 +59,7 @@ class PostStream final : public ClientStream {
   std::size_t queued_bytes_ = 0;
   std::optional<std::string> final_;
   bool json_ok_ = true;
+  boost::beast::http::status final_status_ = boost::beast::http::status::ok;
   bool no_response_ = false;
   bool started_ = false;
   bool abandoned_ = false;

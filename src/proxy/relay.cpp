@@ -31,14 +31,6 @@ const json::value* meta_field(const json::object& params, std::string_view key) 
   return meta->get_object().if_contains(key);
 }
 
-// The client capability a server->client request needs.
-std::string_view required_capability(std::string_view method) {
-  if (method == "sampling/createMessage") return "sampling";
-  if (method == "elicitation/create") return "elicitation";
-  if (method == "roots/list") return "roots";
-  return {};
-}
-
 }  // namespace
 
 void Relay::add_session(const std::shared_ptr<DownstreamSession>& session) {
@@ -110,11 +102,17 @@ Relay::Attribution Relay::attribute(Backend& backend, const json::object& params
     a.ctx = request_of(owner);
     return a;
   }
-  // Otherwise the session whose request is in flight there, if only one session has one.
-  for (auto* c : backend.in_flight_requests()) {
-    if (!c->session || c->session->closed()) continue;
-    if (!a.ctx) a.ctx = c;  // the oldest
-    if (a.ctx->session != c->session) ++a.others;
+  // Otherwise the session whose request is in flight there, if only one session has one. A
+  // request suspended by the era bridge, waiting for its client's retry, asked already: it
+  // counts only when nothing else is in flight.
+  for (bool suspended_too : {false, true}) {
+    for (auto* c : backend.in_flight_requests()) {
+      if (!c->session || c->session->closed()) continue;
+      if (!suspended_too && c->downstream()->awaiting_retry) continue;
+      if (!a.ctx) a.ctx = c;  // the oldest
+      if (a.ctx->session != c->session) ++a.others;
+    }
+    if (a.ctx) break;
   }
   if (a.ctx) {
     a.session = a.ctx->downstream_ptr();
@@ -254,8 +252,10 @@ asio::awaitable<json::value> Relay::ask_client(Backend& backend, ProxyRequest& c
 
 asio::awaitable<json::value> Relay::request_session(Backend& backend, std::shared_ptr<DownstreamSession> session,
                                                     ClientStream* via, middleware::Call call) {
-  if (auto capability = required_capability(call.name);
-      !capability.empty() && !session->has_client_capability(capability)) {
+  // (A stateless client's request is refused by the era bridge instead, with that era's -32021.)
+  auto capability = mcp::required_client_capability(call.name);
+  bool bridged = session->stateless() && session->input_sink;
+  if (!capability.empty() && !bridged && !session->has_client_capability(capability)) {
     throw McpError(ec::kMethodNotFound,
                    fmt::format("the client does not support {} (it did not declare the '{}' "
                                "capability)",

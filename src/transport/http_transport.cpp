@@ -217,6 +217,7 @@ awaitable<void> HttpTransport::post(std::string message, RequestHeaders headers)
     req.set("MCP-Protocol-Version", headers.protocol_version);
     req.set("Mcp-Method", headers.method);
     if (!headers.name.empty()) req.set("Mcp-Name", headers.name);
+    for (auto& [name, value] : headers.params) req.set("Mcp-Param-" + name, value);
   }
   if (!headers.traceparent.empty()) req.set("traceparent", headers.traceparent);  // W3C Trace Context
   Exchange x(options_.max_message_bytes);

@@ -1,4 +1,4 @@
-// Node 20 compatibility shim for @modelcontextprotocol/conformance 0.1.16.
+// Node 20 compatibility shim for @modelcontextprotocol/conformance (0.1.16 and 0.2.0-alpha.10).
 //
 // The CLI's bundle (dist/index.js) has `import { globSync, ... } from "fs"`. `fs.globSync`
 // only exists from Node 22, so on Node 20 the ES module fails to link before any code runs
@@ -17,7 +17,9 @@ import { isMainThread } from 'node:worker_threads';
 
 // The synthetic module is addressed as this file's URL plus a marker query string.
 const SHIM_QUERY = '?node20-fs-globSync-shim';
-const CONFORMANCE_PKG = '/node_modules/@modelcontextprotocol/conformance/';
+// Both pinned releases: 0.1.16 under its own name, 0.2.0-alpha.10 under the npm alias
+// conformance-2026 (its 2026-07-28 requirement set).
+const CONFORMANCE_PKGS = ['/node_modules/@modelcontextprotocol/conformance/', '/node_modules/conformance-2026/'];
 
 const SHIM_SOURCE = `
 export * from 'node:fs';
@@ -38,7 +40,7 @@ if (isMainThread && typeof fs.globSync !== 'function') {
 export async function resolve(specifier, context, nextResolve) {
   if (
     (specifier === 'fs' || specifier === 'node:fs') &&
-    context.parentURL?.includes(CONFORMANCE_PKG)
+    CONFORMANCE_PKGS.some((pkg) => context.parentURL?.includes(pkg))
   ) {
     return { url: new URL(SHIM_QUERY, import.meta.url).href, format: 'module', shortCircuit: true };
   }

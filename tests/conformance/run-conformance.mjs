@@ -33,6 +33,8 @@ export const conformanceCli = path.join(
   'dist',
   'index.js',
 );
+/** The 2026-07-28 requirement set's release (0.2.0-alpha.10, under the npm alias conformance-2026). */
+export const conformance2026Cli = path.join(here, '..', 'node_modules', 'conformance-2026', 'dist', 'index.js');
 export const shimPath = path.join(here, 'node20-shim.mjs');
 
 const DEFAULT_TIMEOUT_MS = 240_000;
@@ -94,6 +96,8 @@ export function nodeArgs() {
  * @param {boolean} [opts.keep]        keep the temp results dir
  * @param {number} [opts.timeoutMs]    per CLI run
  * @param {(chunk: string) => void} [opts.onOutput]  receives the CLI's stdout/stderr
+ * @param {string} [opts.cli]          the CLI entry (default: 0.1.16's; conformance2026Cli for 2026-07-28)
+ * @param {string[]} [opts.extraArgs]  more CLI arguments (e.g. ['--spec-version', '2026-07-28'])
  * @returns {Promise<{ok: boolean, results: object[], outputDir: string|null, cliOutput: string,
  *   exitCodes: number[]}>}
  *   results: [{scenario, status: 'PASS'|'FAIL', passed, failed, warnings, failures: [{id, name,
@@ -106,10 +110,12 @@ export async function runConformance({
   keep = false,
   timeoutMs = DEFAULT_TIMEOUT_MS,
   onOutput,
+  cli = conformanceCli,
+  extraArgs = [],
 } = {}) {
   if (!url) throw new Error('runConformance: url is required');
-  if (!fs.existsSync(conformanceCli)) {
-    throw new Error(`${conformanceCli} not found: run \`npm ci\` in ${path.dirname(path.dirname(conformanceCli))}`);
+  if (!fs.existsSync(cli)) {
+    throw new Error(`${cli} not found: run \`npm ci\` in ${path.dirname(path.dirname(cli))}`);
   }
   const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-conformance-'));
   let cliOutput = '';
@@ -121,7 +127,7 @@ export async function runConformance({
       ? scenarios.map((s) => ['--scenario', s])
       : [['--suite', suite]];
     for (const extra of runs) {
-      const args = [...nodeArgs(), conformanceCli, 'server', '--url', url, '-o', outputDir, ...extra];
+      const args = [...nodeArgs(), cli, 'server', '--url', url, '-o', outputDir, ...extraArgs, ...extra];
       const { code, output } = await runCli(args, { cwd: outputDir, timeoutMs, onOutput });
       cliOutput += output;
       exitCodes.push(code);

@@ -154,3 +154,46 @@ test('"protocol" in the config forces an era: legacy initializes a dual-era serv
     await forced.stop();
   }
 });
+
+test('Mcp-Param-*: checked at the edge against the tool\'s schema, mirrored upstream from the body, unknown ones forwarded', async () => {
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const call = (headers, args, id) => fetch(proxy.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json', accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'remote__where', ...headers,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'remote__where', arguments: args, _meta: meta } }),
+  });
+  // The proxy's catalogue keeps the annotation, so a client knows to send the header.
+  const legacy = await connectClient(proxy.url);
+  closers.push(() => legacy.close());
+  const where = (await legacy.listTools()).tools.find((t) => t.name === 'remote__where');
+  assert.equal(where.inputSchema.properties.region['x-mcp-header'], 'Region');
+
+  const ok = await call({ 'mcp-param-region': 'eu-west', 'mcp-param-trace-tag': 'abc' }, { region: 'eu-west' }, 1);
+  assert.equal(ok.status, 200);
+  assert.equal((await ok.json()).result.content[0].text, 'running in eu-west');
+  const upstream = readLog(httpLog).filter((r) => r.method === 'tools/call' && r.headers['mcp-name'] === 'where');
+  assert.equal(upstream.at(-1).headers['mcp-param-region'], 'eu-west');
+  assert.equal(upstream.at(-1).headers['mcp-param-trace-tag'], 'abc', 'an unrecognized Mcp-Param header is forwarded');
+
+  for (const [what, headers] of [['missing', {}], ['disagreeing', { 'mcp-param-region': 'us-east' }],
+    ['bad Base64', { 'mcp-param-region': '=?base64?ZXUtd2VzdA?=' }]]) {
+    const res = await call(headers, { region: 'eu-west' }, 2);
+    assert.equal(res.status, 400, what);
+    assert.equal((await res.json()).error.code, -32020, what);
+  }
+  // The Base64 form that decodes to the body's value is accepted.
+  const encoded = await call({ 'mcp-param-region': `=?base64?${Buffer.from('eu-west').toString('base64')}?=` }, { region: 'eu-west' }, 3);
+  assert.equal(encoded.status, 200);
+
+  // A 2025-11-25 client sends no such header: the proxy mirrors it, in Base64 form when not ASCII.
+  const r = await legacy.callTool({ name: 'remote__where', arguments: { region: 'Zürich' } });
+  assert.equal(r.content[0].text, 'running in Zürich');
+  const last = readLog(httpLog).filter((x) => x.method === 'tools/call' && x.headers['mcp-name'] === 'where').at(-1);
+  assert.equal(last.headers['mcp-param-region'], `=?base64?${Buffer.from('Zürich').toString('base64')}?=`);
+});

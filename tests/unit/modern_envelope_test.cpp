@@ -148,3 +148,28 @@ TEST_CASE("server/discover lists every revision and leaves out what the stateles
   CHECK(r.at("instructions").as_string() == "hello");
   CHECK(r.at("resultType").as_string() == "complete");
 }
+
+TEST_CASE("Mcp-Param-*: what a tool's schema marks is mirrored, and checked against the headers") {
+  auto schema = json::parse(R"({"type": "object", "properties": {
+      "region": {"type": "string", "x-mcp-header": "Region"},
+      "count": {"type": "integer", "x-mcp-header": "Count"},
+      "nested": {"type": "object", "x-mcp-header": "Nested"},
+      "plain": {"type": "string"}}})").as_object();
+  auto args = json::parse(R"({"region": "eu-west", "count": 3, "nested": {"a": 1}, "plain": "x"})").as_object();
+  auto expected = mcp::param_headers(schema, args);
+  REQUIRE(expected.size() == 2);  // objects are not mirrored, unmarked ones neither
+  CHECK(expected[0].name == "Region");
+  CHECK(expected[0].value == "eu-west");
+  CHECK(expected[1].value == "3");
+  CHECK(mcp::param_headers(schema, json::object{}).empty());  // nothing set, nothing expected
+
+  using H = std::vector<mcp::ParamHeader>;
+  CHECK(!mcp::check_param_headers(expected, H{{"region", "eu-west"}, {"COUNT", " 3 "}}));  // names case-insensitive, OWS trimmed
+  CHECK(!mcp::check_param_headers(expected, H{{"Region", "=?base64?ZXUtd2VzdA==?="}, {"Count", "3"}}));
+  auto missing = mcp::check_param_headers(expected, H{{"Region", "eu-west"}});
+  REQUIRE(missing);
+  CHECK(missing->status == 400);
+  CHECK(missing->code == mcp::error_code::kHeaderMismatch);
+  CHECK(mcp::check_param_headers(expected, H{{"Region", "us-east"}, {"Count", "3"}}));
+  CHECK(mcp::check_param_headers(expected, H{{"Region", "=?base64?ZXUtd2VzdA?="}, {"Count", "3"}}));  // bad padding
+}

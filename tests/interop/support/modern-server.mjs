@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 
-import { McpServer, acceptedContent, createMcpHandler, inputRequired, inputResponse } from '@modelcontextprotocol/server';
+import { McpServer, acceptedContent, createMcpHandler, fromJsonSchema, inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import * as z from 'zod/v4';
 
@@ -72,6 +72,15 @@ function makeServer() {
     const text = line.kind === 'sampling' ? line.result.content.text : '(no completion)';
     return { content: [{ type: 'text', text: `survey of ${who}: ${text}` }] };
   });
+  // A parameter mirrored in a header (x-mcp-header): Mcp-Param-Region over HTTP.
+  server.registerTool('where', {
+    description: 'Says where it runs',
+    inputSchema: fromJsonSchema({
+      type: 'object',
+      properties: { region: { type: 'string', 'x-mcp-header': 'Region' }, note: { type: 'string' } },
+      required: ['region'],
+    }),
+  }, async ({ region }) => ({ content: [{ type: 'text', text: `running in ${region}` }] }));
   server.registerPrompt('haiku', {
     description: 'A haiku about a topic',
     argsSchema: z.object({ topic: z.string() }),
