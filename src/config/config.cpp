@@ -372,7 +372,8 @@ void read_bridge(JsonReader& r, const json::value& value, BridgeConfig& bridge) 
   r.check_keys_strict(*obj, path, {"stateKey", "inputTimeoutMs", "maxWaiting"});
   if (auto* v = obj->if_contains("stateKey")) {
     if (auto s = r.string(*v, child_path(path, "stateKey"))) {
-      if (s->size() < 32) r.error(child_path(path, "stateKey"), "expected a key of at least 32 bytes (e.g. ${MCPROXY_STATE_KEY} from the credentials file)");
+      // Empty ("${MCPROXY_STATE_KEY:-}" unset) is no key: one is made for the process.
+      if (!s->empty() && s->size() < 32) r.error(child_path(path, "stateKey"), "expected a key of at least 32 bytes (e.g. ${MCPROXY_STATE_KEY} from the credentials file)");
       else bridge.state_key = *s;
     }
   }

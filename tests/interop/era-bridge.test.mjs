@@ -22,7 +22,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
-import { serverPaths, startProxy } from './support/proxy.mjs';
+import { repoRoot, serverPaths, startProxy } from './support/proxy.mjs';
 
 const modernServer = fileURLToPath(new URL('./support/modern-server.mjs', import.meta.url));
 const loginServer = fileURLToPath(new URL('./support/login-legacy-server.mjs', import.meta.url));
@@ -31,6 +31,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-era-bridge-'));
 const stdioLog = path.join(dir, 'stdio.jsonl');
 const httpLog = path.join(dir, 'http.jsonl');
 let httpServer;
+let httpUrl;
 let proxy;
 const closers = [];
 
@@ -40,7 +41,7 @@ before(async () => {
   httpServer = spawn(process.execPath, [modernServer, '--http', '0'], {
     env: { ...process.env, MODERN_SERVER_LOG: httpLog }, stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const httpUrl = await new Promise((resolve, reject) => {
+  httpUrl = await new Promise((resolve, reject) => {
     httpServer.stdout.on('data', (d) => { const m = String(d).match(/listening on (\S+)/); if (m) resolve(m[1]); });
     httpServer.on('exit', (code) => reject(new Error(`the modern HTTP fixture exited (${code})`)));
   });
@@ -237,4 +238,28 @@ test('a modern client without the capability is told so; nothing waits', async (
   assert.ok(outcome.error || outcome.result?.isError, said);
   assert.match(said, /sampling/);
   assert.notEqual(outcome.result?.resultType, 'input_required');
+});
+
+test('examples/era-bridge-config.json as it ships (server-everything by npx, a 2026-07-28 server by URL): both ways', async () => {
+  const example = await startProxy(path.join(repoRoot, 'examples/era-bridge-config.json'), {
+    env: { ...process.env, MODERN_SERVER_URL: httpUrl, MCPROXY_STATE_KEY: 'k'.repeat(40) }, cwd: repoRoot,
+    extraArgs: ['--log-level', 'info'],
+  });
+  try {
+    const legacy = new Client({ name: 'era-bridge-example', version: '0.0.0' }, { capabilities: { elicitation: {} } });
+    legacy.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { confirm: true } }));
+    await legacy.connect(new StreamableHTTPClientTransport(new URL(example.url)));
+    closers.push(() => legacy.close());
+    assert.equal(text(await legacy.callTool({ name: 'modern__deploy', arguments: { env: 'example' } })), 'deployed to example');
+
+    const modern = new ModernClient({ name: 'era-bridge-example-modern', version: '0.0.0' },
+      { capabilities: { elicitation: {} }, versionNegotiation: { mode: 'auto' } });
+    modern.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Example' } }));
+    await modern.connect(new ModernTransport(new URL(example.url)));
+    closers.push(() => modern.close());
+    const r = await modern.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} });
+    assert.match(text(r), /Example/);
+  } finally {
+    await example.stop();
+  }
 });
