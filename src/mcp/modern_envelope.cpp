@@ -231,10 +231,6 @@ std::optional<EdgeRejection> check_modern_method(std::string_view method, std::s
   auto* entry = info(id);
   if (entry->kind != MethodKind::request || entry->direction == Direction::to_client || !exists_in(id, version))
     return refuse(fmt::format("Method not found: {} is not part of protocol {}", method, version));
-  if (id == Method::subscriptions_listen)
-    return refuse(fmt::format("Method not found: MCProxy does not offer {} yet (list changes and resource updates "
-                              "reach 2025-11-25 clients on their GET stream)",
-                              method));
   return std::nullopt;
 }
 

@@ -87,8 +87,7 @@ std::optional<EdgeRejection> check_param_headers(const std::vector<ParamHeader>&
                                                  const std::vector<ParamHeader>& received);
 
 // 404 + -32601 for a method the stateless era does not have (initialize, ping,
-// logging/setLevel, resources/(un)subscribe, ...), an unknown one, and subscriptions/listen,
-// which MCProxy does not offer yet.
+// logging/setLevel, resources/(un)subscribe, ...) and an unknown one.
 std::optional<EdgeRejection> check_modern_method(std::string_view method, std::string_view version);
 
 // The error object of a rejection, for the response to request `id`.

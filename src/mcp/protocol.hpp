@@ -26,6 +26,8 @@ inline constexpr std::string_view kMetaClientCapabilities = "io.modelcontextprot
 inline constexpr std::string_view kMetaClientInfo = "io.modelcontextprotocol/clientInfo";
 inline constexpr std::string_view kMetaLogLevel = "io.modelcontextprotocol/logLevel";
 inline constexpr std::string_view kMetaServerInfo = "io.modelcontextprotocol/serverInfo";
+// On every notification of a subscriptions/listen stream: the listen request's id.
+inline constexpr std::string_view kMetaSubscriptionId = "io.modelcontextprotocol/subscriptionId";
 
 // What an HTTP request without MCP-Protocol-Version is assumed to speak (spec §4.6).
 inline constexpr std::string_view kDefaultHttpProtocolVersion = "2025-03-26";

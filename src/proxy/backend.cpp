@@ -274,6 +274,7 @@ awaitable<bool> Backend::connect_once() {
   reconnecting_after_blip_ = false;
   catalogue_changed({ListKind::tools, ListKind::prompts, ListKind::resources});
   start_health_checks();
+  if (modern_) start_listening();
   co_return true;
 }
 

@@ -178,6 +178,10 @@ class Backend : public std::enable_shared_from_this<Backend> {
   // Waits until the backend is up again (or the deadline, or no reconnection is under way).
   boost::asio::awaitable<bool> wait_until_up(std::chrono::steady_clock::time_point deadline);
   void start_health_checks();
+  // A 2026-07-28 server tells its list changes only on a subscriptions/listen stream: one is
+  // kept open while it is up (backend_era.cpp), and what it carries is handled like any
+  // notification of the server (the catalogue is refreshed, clients are told).
+  void start_listening();
   // The innermost service: in-flight tracking, progress mapping, the wire.
   boost::asio::awaitable<json::value> send_upstream(middleware::Call call, ProxyRequest* ctx);
   void on_closed(std::string reason);

@@ -8,6 +8,9 @@
 #include "proxy/downstream_session.hpp"
 #include "proxy/relay.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <spdlog/spdlog.h>
@@ -177,6 +180,40 @@ std::vector<std::pair<std::string, std::string>> Backend::upstream_param_headers
       if (!mirrored) out.emplace_back(h.name, h.value);
     }
   return out;
+}
+
+void Backend::start_listening() {
+  auto self = shared_from_this();
+  auto listen = [self, epoch = epoch_]() -> awaitable<void> {
+    asio::steady_timer pause(self->executor_);
+    auto current = [&] { return !self->stopping_ && self->epoch_ == epoch && self->up() && self->peer_; };
+    while (current()) {
+      int code = 0;
+      std::string failure;
+      try {
+        json::object kinds{{"toolsListChanged", true}, {"promptsListChanged", true}, {"resourcesListChanged", true}};
+        json::object params{{"notifications", std::move(kinds)}, {"_meta", self->modern_envelope(nullptr)}};
+        auto peer = self->peer_;
+        co_await peer->request("subscriptions/listen", std::move(params), std::chrono::hours(24), nullptr,
+                               "subscriptions/listen");
+      } catch (const McpError& e) {
+        code = e.code();
+        failure = e.what();
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      if (!current()) break;
+      if (code == mcp::error_code::kMethodNotFound) {
+        spdlog::info("[{}] has no subscriptions/listen: its list changes are not followed", self->name());
+        break;
+      }
+      spdlog::debug("[{}] subscriptions/listen ended ({}): listening again", self->name(),
+                    failure.empty() ? "answered" : failure);
+      pause.expires_after(std::chrono::seconds(5));  // a server that ends it at once is not hammered
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  };
+  tasks_.spawn(fmt::format("[{}] subscriptions/listen", name()), std::move(listen));
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #include "proxy/downstream_session.hpp"
 
+#include "mcp/protocol.hpp"
 #include "proxy/aggregator.hpp"
 
 #include <boost/json.hpp>
@@ -136,7 +137,26 @@ asio::awaitable<json::value> DownstreamSession::request_client(ClientStream* via
 }
 
 void DownstreamSession::send_unsolicited(const json::object& message) {
-  if (closed_ || stateless_) return;
+  if (closed_) return;
+  if (stateless_) {
+    // Only a subscriptions/listen stream carries anything, and only what it chose.
+    if (!listening || !direct_stream) return;
+    auto* m = message.if_contains("method");
+    std::string_view method = m && m->is_string() ? std::string_view(m->get_string()) : std::string_view();
+    bool wanted = (method == "notifications/tools/list_changed" && listening->tools) ||
+                  (method == "notifications/prompts/list_changed" && listening->prompts) ||
+                  (method == "notifications/resources/list_changed" && listening->resources) ||
+                  method == "notifications/resources/updated";  // only subscribed URIs come here
+    if (!wanted) return;
+    json::object tagged = message;
+    auto& params = tagged["params"];
+    if (!params.is_object()) params = json::object{};
+    auto& meta = params.get_object()["_meta"];
+    if (!meta.is_object()) meta = json::object{};
+    meta.get_object()[mcp::kMetaSubscriptionId] = listening->id;
+    direct_stream->send(tagged);
+    return;
+  }
   if (direct_stream) {
     direct_stream->send(message);
     return;

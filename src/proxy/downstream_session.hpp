@@ -98,6 +98,14 @@ class DownstreamSession final : public middleware::Session,
   // A stateless request's Mcp-Param-* headers as they came (bounded): checked against the
   // tool's schema at the edge; those its server does not declare are forwarded as they are.
   std::vector<mcp::ParamHeader> param_headers;
+  // subscriptions/listen: the stateless session of that request hears, on the request's own
+  // stream (direct_stream), the list changes it chose and the updates of the resources it
+  // subscribed to, each tagged with the listen request's id.
+  struct Listen {
+    boost::json::value id;  // the subscriptionId
+    bool tools = false, prompts = false, resources = false;
+  };
+  std::optional<Listen> listening;
   const boost::json::object& client_info() const noexcept { return client_info_; }
 
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();

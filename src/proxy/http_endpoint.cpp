@@ -43,7 +43,6 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-// Methods answered from memory need no disconnect watch.
 // The stateless era answers its request errors -32020, -32021 and -32022 with HTTP 400, also
 // when a backend raised them (a server asked for a capability the client did not declare).
 http::status modern_error_status(const std::string& response) {
@@ -58,6 +57,7 @@ http::status modern_error_status(const std::string& response) {
   return bad_request ? http::status::bad_request : http::status::ok;
 }
 
+// Methods answered from memory need no disconnect watch.
 bool may_take_long(std::string_view method) {
   return !(method == "ping" || method == "initialize" || method.ends_with("/list"));
 }

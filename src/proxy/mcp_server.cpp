@@ -4,6 +4,7 @@
 #include "middleware/params.hpp"
 #include "proxy/call_feed.hpp"
 #include "proxy/modern_results.hpp"
+#include "proxy/relay.hpp"
 #include "proxy/version_adapter.hpp"
 #include "support/redaction.hpp"
 
@@ -144,8 +145,72 @@ awaitable<json::value> McpServer::dispatch(DownstreamSession& session, middlewar
     co_return discover_result(session.aggregator->server_capabilities(), session.aggregator->instructions(),
                               cache_policy(session));
   }
+  if (call.method == mcp::Method::subscriptions_listen && session.stateless())
+    co_return co_await listen(session, call.params, ctx);
   auto pipeline = pipeline_for(session);  // a reload may replace it while this request runs
   co_return co_await pipeline->entry().request(std::move(call), ctx);
+}
+
+awaitable<json::value> McpServer::listen(DownstreamSession& session, const json::object& params, ProxyRequest& ctx) {
+  constexpr std::size_t kMaxListenedResources = 256;
+  if (!ctx.stream)
+    throw McpError(ec::kInvalidRequest, "Invalid Request: subscriptions/listen needs a stream to send notifications on");
+  json::object asked;
+  if (auto* n = params.if_contains("notifications"); n && n->is_object()) asked = n->get_object();
+  auto flag = [&](std::string_view key) {
+    auto* v = asked.if_contains(key);
+    return v && v->is_bool() && v->get_bool();
+  };
+  DownstreamSession::Listen listening{ctx.id, flag("toolsListChanged"), flag("promptsListChanged"),
+                                      flag("resourcesListChanged")};
+  json::object honored;
+  if (listening.tools) honored["toolsListChanged"] = true;
+  if (listening.prompts) honored["promptsListChanged"] = true;
+  if (listening.resources) honored["resourcesListChanged"] = true;
+  // Resource updates: the same upstream subscriptions as resources/subscribe (shared, counted,
+  // released when the session ends); a URI no server can subscribe to is not honoured.
+  json::array uris;
+  if (auto* list = asked.if_contains("resourceSubscriptions"); list && list->is_array()) {
+    for (auto& uri : list->get_array()) {
+      if (!uri.is_string() || uris.size() >= kMaxListenedResources) continue;
+      try {
+        json::object one{{"uri", uri}};
+        co_await session.aggregator->subscribe("resources/subscribe", std::move(one), ctx);
+        uris.push_back(uri);
+      } catch (const std::exception& e) {
+        spdlog::debug("session {}: subscriptions/listen: {} not subscribed: {}", session.label(),
+                      json::serialize(uri), e.what());
+      }
+    }
+  }
+  if (!uris.empty()) honored["resourceSubscriptions"] = std::move(uris);
+  session.listening = listening;
+  session.direct_stream = ctx.stream;
+  session.set_initialized();
+  auto& relay = sessions_.relay();
+  relay.add_session(session.shared_from_this());
+  struct Stop {
+    DownstreamSession& session;
+    Relay& relay;
+    ~Stop() {
+      session.listening.reset();
+      session.direct_stream = nullptr;
+      relay.remove_session(session);
+    }
+  } stop{session, relay};
+  json::object ack{{"notifications", std::move(honored)},
+                   {"_meta", json::object{{mcp::kMetaSubscriptionId, ctx.id}}}};
+  bool streaming = ctx.stream->send(mcp::make_notification("notifications/subscriptions/acknowledged", std::move(ack)));
+  if (!streaming)
+    throw McpError(ec::kInvalidRequest,
+                   "Invalid Request: subscriptions/listen answers on an event stream (Accept: text/event-stream)");
+  spdlog::info("session {}: subscriptions/listen: its stream carries list changes and resource updates",
+               session.label());
+  // Until the client closes the stream (the request is cancelled) or MCProxy stops.
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer forever(executor, std::chrono::steady_clock::time_point::max());
+  co_await forever.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return json::object{};
 }
 
 void McpServer::on_notification(DownstreamSession& session, const mcp::Message& message) {

@@ -74,6 +74,10 @@ class McpServer {
                                                ProxyRequest& ctx);
   boost::asio::awaitable<json::value> initialize(DownstreamSession& session,
                                                  const json::object& params);
+  // subscriptions/listen of a stateless client: acknowledged with what is honoured, then the
+  // chosen list changes and resource updates on the request's stream until it is closed.
+  boost::asio::awaitable<json::value> listen(DownstreamSession& session, const json::object& params,
+                                             ProxyRequest& ctx);
   void on_notification(DownstreamSession& session, const mcp::Message& message);
   // The list-cache key of this request, or empty when it may not be cached.
   std::string list_cache_key(DownstreamSession& session, const middleware::Call& call);

@@ -94,13 +94,8 @@ int modern_error_code(int code) noexcept {
 }
 
 json::object discover_result(json::object capabilities, std::string instructions, const CachePolicy& cache) {
-  // No subscriptions/listen yet: nothing announces list changes or resource updates to a
-  // stateless client, so it is not told they exist. Tasks are an extension in this era.
-  for (auto kind : {"tools", "prompts", "resources"})
-    if (auto* c = capabilities.if_contains(kind); c && c->is_object()) {
-      c->get_object().erase("listChanged");
-      c->get_object().erase("subscribe");
-    }
+  // listChanged and subscribe as the aggregated catalogue has them: subscriptions/listen
+  // carries both to a stateless client. Tasks are an extension in this era.
   capabilities.erase("tasks");
   json::array versions;
   for (auto v : mcp::kModernProtocolVersions) versions.emplace_back(v);

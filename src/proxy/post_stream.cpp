@@ -1,5 +1,7 @@
 #include "proxy/post_stream.hpp"
 
+#include "proxy/http_replies.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
@@ -109,8 +111,18 @@ awaitable<void> PostStream::write_loop() {
       co_await exchange_.end_event_stream();
       co_return;
     }
-    wake_.expires_at(std::chrono::steady_clock::time_point::max());
-    co_await wake_.async_wait(kTuple);
+    // An event stream quiet for long (a slow call, a subscriptions/listen) gets a comment now and
+    // then, so that no proxy on the way takes it for dead (the spec's SHOULD).
+    if (started_) wake_.expires_after(kKeepAliveInterval);
+    else wake_.expires_at(std::chrono::steady_clock::time_point::max());
+    auto [ec] = co_await wake_.async_wait(kTuple);
+    if (!ec && started_ && queue_.empty() && !final_ && !no_response_ && !abandoned_) {
+      bool sent = co_await exchange_.send_event(": keep-alive\n\n");
+      if (!sent) {
+        give_up("the client closed its response stream");
+        co_return;
+      }
+    }
   }
 }
 

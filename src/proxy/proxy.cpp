@@ -354,6 +354,7 @@ awaitable<void> Proxy::shutdown() {
   if (auto* bridge = server_->bridge())
     if (auto n = bridge->abandon_waiting(); n > 0)
       spdlog::info("{} requests waiting for their clients' input: cancelled", n);
+  relay_->cancel_listeners();
   if (auto n = server_->requests_in_flight(); n > 0)
     spdlog::info("waiting up to {} s for {} requests in flight", config_.http.shutdown_grace.count(), n);
   bool drained = co_await server_->drain(deadline);

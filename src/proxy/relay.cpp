@@ -272,6 +272,13 @@ asio::awaitable<json::value> Relay::request_session(Backend& backend, std::share
   co_return co_await pipeline->server_request(std::move(call), from, to_client);
 }
 
+void Relay::cancel_listeners() {
+  std::vector<std::shared_ptr<DownstreamSession>> listening;
+  for (auto& [id, weak] : sessions_)
+    if (auto s = weak.lock(); s && s->stateless()) listening.push_back(std::move(s));
+  for (auto& s : listening) s->cancel_all(mcp::Cancellation::Reason::shutdown);
+}
+
 void Relay::broadcast_list_changed() {
   for_each_session([](DownstreamSession& s) {
     if (!s.initialized()) return;

@@ -71,6 +71,9 @@ class Relay {
   void on_catalogue_changed(Backend& backend, std::initializer_list<ListKind> kinds);
   // Every initialized session hears tools, prompts and resources list_changed (hot reload).
   void broadcast_list_changed();
+  // Shutdown: the subscriptions/listen requests of stateless clients (in this table, not in the
+  // SessionManager's) are cancelled, so that their streams end at once.
+  void cancel_listeners();
 
  private:
   // Whom a message from a backend is for: the session (and its request, whose stream carries

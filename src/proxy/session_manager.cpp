@@ -53,6 +53,7 @@ std::shared_ptr<DownstreamSession> SessionManager::create_stateless(const mcp::M
 
 void SessionManager::end_stateless(DownstreamSession& session) {
   if (session.held) return;  // its request waits for the client's retry (InputBridge ends it)
+  relay_.remove_session(session);  // a subscriptions/listen session was in the Relay's table
   session.close();
   release(session);
 }

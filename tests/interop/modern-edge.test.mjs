@@ -129,7 +129,7 @@ test('server/discover describes the aggregated catalogue, with resultType, ttlMs
   const r = body.result;
   assert.ok(r.supportedVersions.includes(V) && r.supportedVersions.includes('2025-11-25'), JSON.stringify(r.supportedVersions));
   assert.ok(r.capabilities.tools && r.capabilities.prompts && r.capabilities.resources, JSON.stringify(r.capabilities));
-  assert.equal(r.capabilities.tools.listChanged, undefined, 'no subscriptions/listen yet, so no listChanged');
+  assert.equal(r.capabilities.tools.listChanged, true, 'subscriptions/listen carries list changes');
   assert.equal(r.resultType, 'complete');
   assert.equal(typeof r.ttlMs, 'number');
   assert.equal(r.cacheScope, 'public');
