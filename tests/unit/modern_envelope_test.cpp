@@ -132,7 +132,7 @@ TEST_CASE("a stateless client's results say resultType, how long to cache and fo
   CHECK(proxy::modern_error_code(mcp::error_code::kMethodNotFound) == mcp::error_code::kMethodNotFound);
 }
 
-TEST_CASE("server/discover lists every revision and leaves out what the stateless edge cannot honour yet") {
+TEST_CASE("server/discover lists every revision, keeps list changes and subscriptions (subscriptions/listen), drops tasks") {
   json::object caps{{"tools", json::object{{"listChanged", true}}},
                     {"resources", json::object{{"subscribe", true}, {"listChanged", true}}},
                     {"tasks", json::object{}},
@@ -141,8 +141,9 @@ TEST_CASE("server/discover lists every revision and leaves out what the stateles
   auto& versions = r.at("supportedVersions").as_array();
   CHECK(versions.at(0).as_string() == "2026-07-28");
   CHECK(std::find(versions.begin(), versions.end(), json::value("2025-11-25")) != versions.end());
-  CHECK(r.at("capabilities").at("tools").as_object().empty());
-  CHECK(r.at("capabilities").at("resources").as_object().empty());
+  CHECK(r.at("capabilities").at("tools").at("listChanged") == true);
+  CHECK(r.at("capabilities").at("resources").at("subscribe") == true);
+  CHECK(r.at("capabilities").at("resources").at("listChanged") == true);
   CHECK_FALSE(r.at("capabilities").as_object().contains("tasks"));
   CHECK(r.at("capabilities").as_object().contains("logging"));
   CHECK(r.at("instructions").as_string() == "hello");
