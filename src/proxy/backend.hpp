@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -213,6 +214,11 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::deque<std::string> task_order_;                         // oldest first, for the bound
   std::unordered_map<std::string, std::string> log_levels_;    // session id -> level
   std::string upstream_log_level_;                             // last sent upstream
+  // A 2026-07-28 server: the URIs its listen stream follows (resources/subscribe of clients,
+  // counted in subscribers_), and the cancellation of the listen request out now, so that a
+  // change of the set opens it again.
+  std::set<std::string> listened_uris_;
+  std::shared_ptr<mcp::Cancellation> listen_cancel_;
   // After a reconnect: re-subscribe, restore the log level (the new upstream session has none).
   boost::asio::awaitable<void> restore_session_state();
   // A request nobody waits for (releasing a subscription, relaxing the log level).

@@ -135,12 +135,25 @@ std::optional<json::value> Backend::prepare_modern(const std::string& method, js
                                                    const ProxyRequest* ctx) {
   auto id = mcp::find_method(method);
   if (id == mcp::Method::logging_set_level) return json::value(json::object{});  // in each envelope instead
+  if (id == mcp::Method::resources_subscribe || id == mcp::Method::resources_unsubscribe) {
+    // This era follows resources on the listen stream: the proxy's one to this server is opened
+    // again with the URIs its clients follow (the Aggregator counts them: this comes for the
+    // first subscriber of a URI and after the last).
+    auto* resources = capabilities_.if_contains("resources");
+    auto* subscribe = resources && resources->is_object() ? resources->get_object().if_contains("subscribe") : nullptr;
+    if (!subscribe || !subscribe->is_bool() || !subscribe->get_bool())
+      throw McpError(mcp::error_code::kMethodNotFound,
+                     fmt::format("'{}' does not offer resource subscriptions", name()));
+    auto* uri = params.if_contains("uri");
+    if (!uri || !uri->is_string()) throw McpError(mcp::error_code::kInvalidParams, "Invalid params: no \"uri\"");
+    if (id == mcp::Method::resources_subscribe) listened_uris_.insert(std::string(uri->get_string()));
+    else listened_uris_.erase(std::string(uri->get_string()));
+    if (listen_cancel_) listen_cancel_->cancel();  // the loop listens again at once, with the new set
+    return json::value(json::object{});
+  }
   if (id != mcp::Method::unknown && !mcp::exists_in(id, protocol_version_)) {
     throw McpError(mcp::error_code::kMethodNotFound,
-                   fmt::format("'{}' speaks protocol {}, which has no {}{}", name(), protocol_version_, method,
-                               id == mcp::Method::resources_subscribe
-                                   ? " (resource updates of stateless servers are not relayed yet)"
-                                   : ""));
+                   fmt::format("'{}' speaks protocol {}, which has no {}", name(), protocol_version_, method));
   }
   auto& meta = params["_meta"];
   if (!meta.is_object()) meta = json::object{};
@@ -190,11 +203,18 @@ void Backend::start_listening() {
     while (current()) {
       int code = 0;
       std::string failure;
+      auto cancel = std::make_shared<mcp::Cancellation>();
+      self->listen_cancel_ = cancel;
       try {
         json::object kinds{{"toolsListChanged", true}, {"promptsListChanged", true}, {"resourcesListChanged", true}};
+        if (!self->listened_uris_.empty()) {
+          json::array uris;
+          for (auto& u : self->listened_uris_) uris.emplace_back(u);
+          kinds["resourceSubscriptions"] = std::move(uris);
+        }
         json::object params{{"notifications", std::move(kinds)}, {"_meta", self->modern_envelope(nullptr)}};
         auto peer = self->peer_;
-        co_await peer->request("subscriptions/listen", std::move(params), std::chrono::hours(24), nullptr,
+        co_await peer->request("subscriptions/listen", std::move(params), std::chrono::hours(24), cancel.get(),
                                "subscriptions/listen");
       } catch (const McpError& e) {
         code = e.code();
@@ -203,6 +223,7 @@ void Backend::start_listening() {
         failure = e.what();
       }
       if (!current()) break;
+      if (cancel->cancelled()) continue;  // the set of followed resources changed
       if (code == mcp::error_code::kMethodNotFound) {
         spdlog::info("[{}] has no subscriptions/listen: its list changes are not followed", self->name());
         break;

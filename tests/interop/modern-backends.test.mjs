@@ -14,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
 import { connectClient, serverPaths, startProxy } from './support/proxy.mjs';
 
@@ -196,4 +199,29 @@ test('Mcp-Param-*: checked at the edge against the tool\'s schema, mirrored upst
   assert.equal(r.content[0].text, 'running in Zürich');
   const last = readLog(httpLog).filter((x) => x.method === 'tools/call' && x.headers['mcp-name'] === 'where').at(-1);
   assert.equal(last.headers['mcp-param-region'], `=?base64?${Buffer.from('Zürich').toString('base64')}?=`);
+});
+
+test('resources/subscribe of a 2025-11-25 client follows a 2026-07-28 server\'s resource through MCProxy\'s listen stream to it', async () => {
+  const client = new Client({ name: 'modern-backends-subscriber', version: '0.0.0' }, { capabilities: {} });
+  const updated = [];
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => updated.push(n.params.uri));
+  await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url)));
+  closers.push(() => client.close());
+  await client.subscribeResource({ uri: 'modern://motd' });
+  // MCProxy listens again with the URI; the server announces on that stream.
+  const deadline = Date.now() + 5000;
+  while (!updated.includes('modern://motd') && Date.now() < deadline) {
+    await client.callTool({ name: 'modern__touch', arguments: { uri: 'modern://motd' } });
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(updated.includes('modern://motd'), `updates: ${JSON.stringify(updated)}`);
+  const sent = readLog(stdioLog).filter((r) => r.method === 'subscriptions/listen');
+  assert.ok(sent.length >= 2, 'the listen stream was opened again for the subscription');
+  // Unsubscribed: the stream is opened again without it, and nothing more arrives.
+  await client.unsubscribeResource({ uri: 'modern://motd' });
+  await new Promise((r) => setTimeout(r, 300));
+  const count = updated.length;
+  await client.callTool({ name: 'modern__touch', arguments: { uri: 'modern://motd' } });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(updated.length, count, 'no update after unsubscribing');
 });

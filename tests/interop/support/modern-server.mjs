@@ -22,7 +22,8 @@ const record = (entry) => { if (log) fs.appendFileSync(log, `${JSON.stringify(en
 const roundOf = (params) => ({ inputResponses: params?.inputResponses, requestState: params?.requestState });
 
 function makeServer() {
-  const server = new McpServer({ name: 'modern-fixture', version: '2.0.0' }, { capabilities: { logging: {} } });
+  const server = new McpServer({ name: 'modern-fixture', version: '2.0.0' },
+    { capabilities: { logging: {}, resources: { subscribe: true, listChanged: true } } });
   server.registerTool('greet', {
     description: 'Greets someone by name',
     inputSchema: z.object({ name: z.string().describe('Who to greet') }),
@@ -81,6 +82,14 @@ function makeServer() {
       required: ['region'],
     }),
   }, async ({ region }) => ({ content: [{ type: 'text', text: `running in ${region}` }] }));
+  // Announces an update of a resource (to the listen streams that follow it).
+  server.registerTool('touch', {
+    description: 'Announces that a resource changed',
+    inputSchema: z.object({ uri: z.string() }),
+  }, async ({ uri }) => {
+    await server.server.sendResourceUpdated({ uri });
+    return { content: [{ type: 'text', text: `touched ${uri}` }] };
+  });
   server.registerPrompt('haiku', {
     description: 'A haiku about a topic',
     argsSchema: z.object({ topic: z.string() }),
