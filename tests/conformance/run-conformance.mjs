@@ -221,6 +221,16 @@ export function collectResults(dir, attempted = []) {
 }
 
 /** A plain-text PASS/FAIL table, one row per scenario, failure reasons underneath. */
+/** One failed check as a line: id, message, and a bounded excerpt of its details. */
+export function describeFailure(f) {
+  let line = `${f.id}: ${f.errorMessage ?? '(no message)'}`;
+  if (f.details !== undefined) {
+    const details = JSON.stringify(f.details);
+    line += `\n      details: ${details.length > 600 ? `${details.slice(0, 600)}…` : details}`;
+  }
+  return line;
+}
+
 export function formatTable(results) {
   const width = Math.max(8, ...results.map((r) => r.scenario.length));
   const lines = [`${'scenario'.padEnd(width)}  result  checks`, `${'-'.repeat(width)}  ------  ------`];

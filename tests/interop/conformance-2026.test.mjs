@@ -21,7 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
-import { conformance2026Cli, formatTable, nodeArgs, runConformance } from '../conformance/run-conformance.mjs';
+import { conformance2026Cli, describeFailure, formatTable, nodeArgs, runConformance } from '../conformance/run-conformance.mjs';
 import { startProxy } from './support/proxy.mjs';
 
 const fixturePath = fileURLToPath(new URL('../conformance/modern-fixture-server.mjs', import.meta.url));
@@ -87,14 +87,6 @@ const EXPECTED_FAILURES_LEGACY = Object.freeze({
   'input-required-result-capability-check': ['sep-2322-respect-client-capabilities', /needs the client capability/],
 });
 
-function describeFailure(f) {
-  let line = `${f.id}: ${f.errorMessage ?? '(no message)'}`;
-  if (f.details !== undefined) {
-    const details = JSON.stringify(f.details);
-    line += `\n      details: ${details.length > 600 ? `${details.slice(0, 600)}…` : details}`;
-  }
-  return line;
-}
 
 test('the pinned suite lists exactly these 2026-07-28 scenarios', () => {
   const listed = spawnSync(process.execPath, [...nodeArgs(), conformance2026Cli, 'list', '--server', ...SPEC], { encoding: 'utf8' });

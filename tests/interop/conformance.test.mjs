@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   ACTIVE_SERVER_SCENARIOS,
+  describeFailure,
   formatTable,
   runConformance,
 } from '../conformance/run-conformance.mjs';
@@ -32,15 +33,6 @@ const config = {
   naming: { prefix: 'never' },
 };
 
-/** One failed check as a line: id, message, and a bounded excerpt of its details. */
-function describeFailure(f) {
-  let line = `${f.id}: ${f.errorMessage ?? '(no message)'}`;
-  if (f.details !== undefined) {
-    const details = JSON.stringify(f.details);
-    line += `\n      details: ${details.length > 600 ? `${details.slice(0, 600)}…` : details}`;
-  }
-  return line;
-}
 
 describe('conformance suite (0.1.16, active server scenarios) through MCProxy', { timeout: SUITE_TIMEOUT_MS }, () => {
   let proxy;

@@ -10,7 +10,6 @@
 //
 // Run: MCPROXY_BIN=build/mcproxy node --test tests/interop/era-bridge.test.mjs
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,9 +21,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
+import { modernServer, readLog, startModernHttpServer } from './support/modern-fixture.mjs';
 import { repoRoot, serverPaths, startProxy } from './support/proxy.mjs';
 
-const modernServer = fileURLToPath(new URL('./support/modern-server.mjs', import.meta.url));
 const loginServer = fileURLToPath(new URL('./support/login-legacy-server.mjs', import.meta.url));
 const INPUT_TIMEOUT_MS = 1500;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-era-bridge-'));
@@ -35,16 +34,9 @@ let httpUrl;
 let proxy;
 const closers = [];
 
-const readLog = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
 
 before(async () => {
-  httpServer = spawn(process.execPath, [modernServer, '--http', '0'], {
-    env: { ...process.env, MODERN_SERVER_LOG: httpLog }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  httpUrl = await new Promise((resolve, reject) => {
-    httpServer.stdout.on('data', (d) => { const m = String(d).match(/listening on (\S+)/); if (m) resolve(m[1]); });
-    httpServer.on('exit', (code) => reject(new Error(`the modern HTTP fixture exited (${code})`)));
-  });
+  ({ proc: httpServer, url: httpUrl } = await startModernHttpServer(httpLog));
   proxy = await startProxy({
     mcpServers: {
       modern: { command: process.execPath, args: [modernServer], env: { MODERN_SERVER_LOG: stdioLog } },
