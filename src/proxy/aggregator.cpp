@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace mcproxy::proxy {
 
@@ -557,6 +558,15 @@ std::string Aggregator::instructions() const {
     out += fmt::format("## {}\n{}", b->name(), b->instructions());
   }
   return out;
+}
+
+std::int64_t Aggregator::list_ttl_ms(ListKind kind) const {
+  std::optional<std::int64_t> least;
+  for (auto& b : *backends_) {
+    if (!b->listed() || !b->has_capability(list_capability(kind))) continue;
+    least = std::min(least.value_or(b->list_ttl_ms(kind)), b->list_ttl_ms(kind));
+  }
+  return least.value_or(0);
 }
 
 }  // namespace mcproxy::proxy

@@ -71,6 +71,9 @@ class Aggregator {
   // What the proxy offers downstream: the union of what its backends offer.
   json::object server_capabilities() const;
   std::string instructions() const;
+  // How long a client may keep the merged list of `kind` (ttlMs of 2026-07-28): the least of
+  // its contributors', one that said nothing counting as 0 (ask again: it may change any time).
+  std::int64_t list_ttl_ms(ListKind kind) const;
 
   // The list cache ("serialize once"): list results already serialized for the current
   // catalogue, by a key McpServer makes (kind, cursor, protocol version, proxy pipeline). A

@@ -99,6 +99,9 @@ class Backend : public std::enable_shared_from_this<Backend> {
   boost::asio::awaitable<void> load_lists();
   bool lists_loaded() const noexcept;
   const json::array& list(ListKind kind) const noexcept;
+  // How long the server said its list of `kind` may be kept (ttlMs of 2026-07-28, the least of
+  // its pages); 0 when it said nothing (servers of the initialize era say list_changed instead).
+  std::int64_t list_ttl_ms(ListKind kind) const noexcept { return list_ttl_ms_[static_cast<int>(kind)]; }
   // What a tools/call of this server's tool `tool` (its own name) with `arguments` must carry
   // as Mcp-Param-* headers, by the tool's inputSchema (x-mcp-header).
   std::vector<mcp::ParamHeader> param_headers_of(std::string_view tool, const json::object& arguments) const;
@@ -203,6 +206,12 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::string protocol_version_;
   std::string instructions_;
   std::array<std::optional<json::array>, 4> lists_;
+  std::array<std::int64_t, 4> list_ttl_ms_{};
+  std::array<std::uint64_t, 4> list_loads_{};  // bumped by every load: a refresh of an old one stops
+  // One page after another: the items and the least ttlMs (0: none said). Throws McpError.
+  boost::asio::awaitable<std::pair<json::array, std::int64_t>> fetch_list(ListKind kind);
+  // Fetches the list again when its ttlMs runs out, and says list_changed only if it moved.
+  void refresh_when_expired(ListKind kind);
   Relay* relay_;
   json::object client_capabilities_;
   std::weak_ptr<DownstreamSession> owner_;

@@ -62,9 +62,13 @@ awaitable<json::value> McpServer::initialize(DownstreamSession& session, const j
 
 namespace {
 
-// A stateless client's view is private when it depends on who asks.
-CachePolicy cache_policy(const DownstreamSession& session) {
-  return CachePolicy{session.identity().empty() ? "public" : "private", 0};
+// A stateless client's view is private when it depends on who asks; a merged list lasts as long
+// as its shortest-lived contributor's.
+CachePolicy cache_policy(const DownstreamSession& session, std::string_view method) {
+  CachePolicy policy{session.identity().empty() ? "public" : "private", 0};
+  for (auto kind : kAllListKinds)
+    if (method == list_method(kind) && session.aggregator) policy.ttl_ms = session.aggregator->list_ttl_ms(kind);
+  return policy;
 }
 
 // {"jsonrpc":"2.0","id":<id>,"result":<result>} around a result serialized once.
@@ -143,7 +147,7 @@ awaitable<json::value> McpServer::dispatch(DownstreamSession& session, middlewar
   if (call.method == mcp::Method::server_discover && session.stateless()) {
     co_await session.aggregator->refresh();
     co_return discover_result(session.aggregator->server_capabilities(), session.aggregator->instructions(),
-                              cache_policy(session));
+                              cache_policy(session, "server/discover"));
   }
   if (call.method == mcp::Method::subscriptions_listen && session.stateless())
     co_return co_await listen(session, call.params, ctx);
@@ -246,9 +250,16 @@ std::string McpServer::list_cache_key(DownstreamSession& session, const middlewa
   // The pipeline's address with its generation: a reload makes a new one.
   // The profile too: the profile guard's answer depends on it.
   // And what the layers say their answer varies with (translate: the language it picked).
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}", static_cast<int>(*info->list), session.protocol_version(),
+  // A stateless client's answer carries its cache hints (a list's ttlMs may change without the
+  // list changing).
+  std::string hints;
+  if (session.stateless()) {
+    auto policy = cache_policy(session, info->name);
+    hints = fmt::format("{}/{}", policy.scope, policy.ttl_ms);
+  }
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", static_cast<int>(*info->list), session.protocol_version(),
                      session.profile(), pipeline->list_variant(&session, call.params),
-                     static_cast<const void*>(pipeline.get()), pipeline_generation_,
+                     static_cast<const void*>(pipeline.get()), pipeline_generation_, hints,
                      cursor ? std::string_view(cursor->get_string()) : std::string_view("-"));
 }
 
@@ -392,7 +403,7 @@ awaitable<std::optional<std::string>> McpServer::respond(std::shared_ptr<Downstr
     if (late == mcp::Cancellation::Reason::client || late == mcp::Cancellation::Reason::disconnected)
       throw McpError(ec::kRequestTimeout, "cancelled");
     adapt_result_for_client(method, result, session->protocol_version());
-    if (session->stateless()) adapt_result_for_modern(method, result, cache_policy(*session));
+    if (session->stateless()) adapt_result_for_modern(method, result, cache_policy(*session, method));
     else adapt_result_for_legacy(method, result);
     spdlog::debug("session {} req#{} {} ok in {} us [trace {}]", session->label(), ctx.correlation_id, method,
                   elapsed_us(), ctx.trace.trace_id);

@@ -29,10 +29,11 @@ void adapt_result_for_modern(std::string_view method, json::value& result, const
   if (!r) return;
   if (!r->contains("resultType")) (*r)["resultType"] = "complete";
   if (cacheable(method)) {
-    // A backend of the stateless era may have said less than "ask again": the merged answer
-    // lasts no longer than the proxy's own bound, and is private if the view is.
+    // Built by the proxy: its own bound. Passed through (resources/read): the backend's, when
+    // it gave a valid one. Private if the view is, whatever the backend said.
     auto* ttl = r->if_contains("ttlMs");
-    if (!ttl || !ttl->is_int64() || ttl->get_int64() > cache.ttl_ms || ttl->get_int64() < 0) (*r)["ttlMs"] = cache.ttl_ms;
+    bool own = method != "resources/read";
+    if (own || !ttl || !ttl->is_int64() || ttl->get_int64() < 0) (*r)["ttlMs"] = cache.ttl_ms;
     auto* scope = r->if_contains("cacheScope");
     if (!scope || cache.scope == "private" || !scope->is_string() ||
         (scope->get_string() != "public" && scope->get_string() != "private"))

@@ -16,7 +16,9 @@ namespace mcproxy::proxy {
 // "private" when the view depends on who asks (an identity is known), else "public".
 struct CachePolicy {
   std::string_view scope = "public";
-  std::int64_t ttl_ms = 0;  // the catalogue can change at any time: 0 = ask again each time
+  // What the proxy builds (merged lists, server/discover): how long it may be kept (0 = ask
+  // again each time). A result a backend built (resources/read) keeps the backend's own.
+  std::int64_t ttl_ms = 0;
 };
 
 void adapt_result_for_modern(std::string_view method, boost::json::value& result, const CachePolicy& cache);

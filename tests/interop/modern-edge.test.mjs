@@ -17,6 +17,7 @@ import { StdioClientTransport as ModernStdioTransport } from '@modelcontextproto
 
 import { fileURLToPath } from 'node:url';
 
+import { modernPost } from './support/modern-fixture.mjs';
 import { connectClient, serverPaths, startProxy } from './support/proxy.mjs';
 
 const V = '2026-07-28';
@@ -45,35 +46,8 @@ async function modernClient() {
   return client;
 }
 
-// One raw POST: `headers` replace the defaults a modern client would send.
-async function post(method, params = {}, { headers = {}, meta = {}, url = proxy.url } = {}) {
-  const name = params.name ?? params.uri;
-  const base = {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': V,
-    'mcp-method': method,
-    ...(name ? { 'mcp-name': name } : {}),
-  };
-  const envelope = {
-    'io.modelcontextprotocol/protocolVersion': V,
-    'io.modelcontextprotocol/clientCapabilities': {},
-    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '0' },
-    ...meta,
-  };
-  for (const [k, v] of Object.entries(envelope)) if (v === undefined) delete envelope[k];
-  const all = { ...base, ...headers };
-  for (const [k, v] of Object.entries(all)) if (v === undefined) delete all[k];
-  const res = await fetch(url, {
-    method: 'POST', headers: all,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { ...params, _meta: envelope } }),
-  });
-  const text = await res.text();
-  const events = res.headers.get('content-type')?.startsWith('text/event-stream')
-    ? text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)))
-    : [JSON.parse(text)];
-  return { status: res.status, headers: res.headers, body: events.at(-1), events };
-}
+// One raw POST of the stateless era to the proxy (support/modern-fixture.mjs).
+const post = (method, params = {}, options = {}) => modernPost(options.url ?? proxy.url, method, params, options);
 
 test('the SDK v2 client negotiates 2026-07-28 and uses a 2025-11-25 server through the proxy; no session is minted', async () => {
   const client = await modernClient();

@@ -122,11 +122,18 @@ TEST_CASE("a stateless client's results say resultType, how long to cache and fo
   CHECK(call.at("resultType").as_string() == "input_required");  // never overwritten
   CHECK_FALSE(call.as_object().contains("ttlMs"));  // only cacheable results say it
 
-  // A contributor's longer lifetime or wider scope does not survive the merge.
+  // A result one backend built keeps that backend's lifetime, never a wider scope than the view.
   json::value wide = json::object{{"ttlMs", 60000}, {"cacheScope", "public"}};
   proxy::adapt_result_for_modern("resources/read", wide, {"private", 5000});
-  CHECK(wide.at("ttlMs").as_int64() == 5000);
+  CHECK(wide.at("ttlMs").as_int64() == 60000);
   CHECK(wide.at("cacheScope").as_string() == "private");
+  json::value bad = json::object{{"ttlMs", -1}};
+  proxy::adapt_result_for_modern("resources/read", bad, {"public", 0});
+  CHECK(bad.at("ttlMs").as_int64() == 0);
+  // A list the proxy merged says the proxy's own lifetime, whatever a page said.
+  json::value merged = json::object{{"tools", json::array{}}, {"ttlMs", 60000}};
+  proxy::adapt_result_for_modern("tools/list", merged, {"public", 1500});
+  CHECK(merged.at("ttlMs").as_int64() == 1500);
 
   CHECK(proxy::modern_error_code(mcp::error_code::kResourceNotFound) == mcp::error_code::kInvalidParams);
   CHECK(proxy::modern_error_code(mcp::error_code::kMethodNotFound) == mcp::error_code::kMethodNotFound);

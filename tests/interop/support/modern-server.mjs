@@ -22,8 +22,12 @@ const record = (entry) => { if (log) fs.appendFileSync(log, `${JSON.stringify(en
 const roundOf = (params) => ({ inputResponses: params?.inputResponses, requestState: params?.requestState });
 
 function makeServer() {
+  // MODERN_LIST_TTL_MS: the ttlMs its lists carry (cacheHints of SDK v2), for the proxy's list cache.
+  const ttl = process.env.MODERN_LIST_TTL_MS ? Number(process.env.MODERN_LIST_TTL_MS) : undefined;
+  const cacheHints = ttl === undefined ? undefined
+    : Object.fromEntries(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list'].map((m) => [m, { ttlMs: ttl }]));
   const server = new McpServer({ name: 'modern-fixture', version: '2.0.0' },
-    { capabilities: { logging: {}, resources: { subscribe: true, listChanged: true } } });
+    { capabilities: { logging: {}, resources: { subscribe: true, listChanged: true } }, cacheHints });
   server.registerTool('greet', {
     description: 'Greets someone by name',
     inputSchema: z.object({ name: z.string().describe('Who to greet') }),
