@@ -197,13 +197,13 @@ http::request<http::string_body> HttpTransport::json_post(const std::string& tar
   req.set(http::field::host, url_.host_header);
   req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
   req.set(http::field::content_type, "application/json");
-  for (auto& [k, v] : options_.headers) req.set(k, v);  // after ours: the config may override
+  add_auth_headers(req);  // after ours: the config may override
   req.body() = std::move(message);
   req.prepare_payload();
   return req;
 }
 
-awaitable<void> HttpTransport::post(std::string message, RequestHeaders headers) {
+awaitable<void> HttpTransport::post(std::string message, RequestHeaders headers, bool retried) {
   // What the message is decides what a failure means: only a request has a caller to tell.
   auto envelope = peek_envelope(message);
   json::value id = envelope.id;
@@ -254,6 +254,7 @@ awaitable<void> HttpTransport::post(std::string message, RequestHeaders headers)
   if (status == 200 || status == 202) {
     if (keep) client_->release(std::move(x.connection));
     else x.connection->close();
+    if (options_.credentials) options_.credentials->accepted();
     if (!ok && !id.is_null()) {
       fail_request(id, mcp::error_code::kBackendUnavailable, request_error("the response stream broke off"));
     } else if (status == 200 && id.is_int64() && awaiting && awaiting(id.get_int64()) &&
@@ -278,6 +279,18 @@ awaitable<void> HttpTransport::post(std::string message, RequestHeaders headers)
     fail_request(id, mcp::error_code::kUpstreamSessionExpired,
                  request_error(fmt::format("the server no longer knows the session (HTTP {})", status)));
     report_closed(fmt::format("the server no longer knows the session (HTTP {}); re-initializing", status));
+    co_return;
+  }
+  // Refused for its credentials: they may be renewed (a refresh) and the request sent once more,
+  // or a login is needed and the request fails saying how.
+  std::string challenge(head[http::field::www_authenticate]);
+  if (options_.credentials && (status == 401 || (status == 403 && !challenge.empty()))) {
+    bool again = co_await options_.credentials->refused(status, challenge);
+    if (again && !retried) {
+      co_await post(std::move(req.body()), std::move(headers), true);
+      co_return;
+    }
+    fail_request(id, mcp::error_code::kBackendUnavailable, request_error(options_.credentials->refusal()));
     co_return;
   }
   std::string detail = x.body.size() > 300 ? x.body.substr(0, 300) + "..." : x.body;
@@ -323,7 +336,7 @@ awaitable<void> HttpTransport::get_stream_loop() {
     if (!session_id_.empty()) req.set("Mcp-Session-Id", session_id_);
     if (!protocol_version_.empty()) req.set("MCP-Protocol-Version", protocol_version_);
     if (!last_event_id_.empty()) req.set("Last-Event-ID", last_event_id_);
-    for (auto& [k, v] : options_.headers) req.set(k, v);
+    add_auth_headers(req);
     auto write_error = co_await x.connection->write(req);
     if (write_error) continue;
     x.parser->body_limit(boost::none);
@@ -382,7 +395,7 @@ awaitable<void> HttpTransport::shutdown() {
       req.set(http::field::host, url_.host_header);
       req.set("Mcp-Session-Id", session_id_);
       if (!protocol_version_.empty()) req.set("MCP-Protocol-Version", protocol_version_);
-      for (auto& [k, v] : options_.headers) req.set(k, v);
+      add_auth_headers(req);
       c->tcp().expires_after(std::chrono::seconds(2));
       auto write_error = co_await c->write(req);
       if (!write_error) {

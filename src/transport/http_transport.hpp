@@ -20,6 +20,7 @@
 #include "mcp/message_transport.hpp"
 #include "support/log_once.hpp"
 #include "support/task_group.hpp"
+#include "transport/credential_source.hpp"
 #include "transport/http_client.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -48,6 +49,9 @@ struct HttpTransportOptions {
   std::chrono::milliseconds io_timeout{300'000};  // one response, however long it streams
   std::size_t max_message_bytes = 64u << 20;
   std::size_t max_idle_connections = 64;  // >= the concurrency a client may use
+  // Asked for the Authorization header on every request (after `headers`), and told of a 401
+  // or a 403 challenge (OAuth: oauth/upstream_auth.hpp). Null: `headers` only.
+  std::shared_ptr<CredentialSource> credentials;
 };
 
 class HttpTransport final : public mcp::MessageTransport, public std::enable_shared_from_this<HttpTransport> {
@@ -75,9 +79,18 @@ class HttpTransport final : public mcp::MessageTransport, public std::enable_sha
   // headers, the body.
   boost::beast::http::request<boost::beast::http::string_body> json_post(const std::string& target,
                                                                         std::string message) const;
-  boost::asio::awaitable<void> post(std::string message, RequestHeaders headers);
+  // `retried`: sent again after the credentials were renewed on a refusal (once).
+  boost::asio::awaitable<void> post(std::string message, RequestHeaders headers, bool retried = false);
   boost::asio::awaitable<void> legacy_post(std::string message, boost::json::value id);
   boost::asio::awaitable<void> get_stream_loop();
+  // The configured headers, then the credentials' Authorization (when it gives one).
+  template <class Request>
+  void add_auth_headers(Request& req) const {
+    for (auto& [k, v] : options_.headers) req.set(k, v);
+    if (!options_.credentials) return;
+    auto authorization = options_.credentials->authorization();
+    if (!authorization.empty()) req.set(boost::beast::http::field::authorization, authorization);
+  }
   boost::asio::awaitable<void> legacy_stream(std::shared_ptr<boost::asio::steady_timer> ready);
   boost::asio::awaitable<void> open_legacy();
   // Reads a response body; SSE events go to on_message as they arrive, a JSON body at the end.

@@ -60,7 +60,7 @@ awaitable<void> HttpTransport::legacy_stream(std::shared_ptr<asio::steady_timer>
   req.set(http::field::host, url_.host_header);
   req.set(http::field::accept, "text/event-stream");
   req.set(http::field::user_agent, "mcproxy/" MCPROXY_VERSION);
-  for (auto& [k, v] : options_.headers) req.set(k, v);
+  add_auth_headers(req);
   auto write_error = co_await x.connection->write(req);
   if (write_error) throw std::runtime_error(write_error.message());
   x.parser->body_limit(boost::none);
